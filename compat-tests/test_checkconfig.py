@@ -1,0 +1,116 @@
+"""`oxbot checkconfig` on good and broken configs: Buildbot's messages, every error reported,
+exit code 1 on errors."""
+
+import shutil
+
+import pytest
+
+from conftest import OXBOT, SHARED, make_git_repo, run
+
+GOOD_BASE = """\
+from buildbot.plugins import *
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("w1", "pw")]
+c['protocols'] = {'pb': {'port': 9989}}
+f = util.BuildFactory()
+f.addStep(steps.ShellCommand(command=["true"]))
+"""
+
+
+def checkconfig(tmp_path, text):
+    (tmp_path / "master.cfg").write_text(text)
+    run([OXBOT, "create-master", "-q", tmp_path], check=True)
+    return run([OXBOT, "checkconfig", tmp_path])
+
+
+def test_c01_sample_style_is_good(tmp_path):
+    shutil.copy(SHARED / "configs" / "c01_sample_style.cfg", tmp_path / "master.cfg")
+    make_git_repo(tmp_path / "hello-world.git", {"test.sh": "true\n"})
+    run([OXBOT, "create-master", "-q", tmp_path], check=True)
+    result = run([OXBOT, "checkconfig", tmp_path])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("Config file is good!")
+
+
+def test_syntax_error_names_file_and_line(tmp_path):
+    result = checkconfig(tmp_path, GOOD_BASE + "c['builders'] = [\n\nthis is not python\n")
+    assert result.returncode == 1
+    assert "encountered a SyntaxError while parsing config file:" in result.stderr
+    assert 'master.cfg", line' in result.stderr
+
+
+def test_exception_while_loading_has_traceback_into_master_cfg(tmp_path):
+    result = checkconfig(tmp_path, GOOD_BASE + "x = {}\ny = x['missing']\n")
+    assert result.returncode == 1
+    assert "error while parsing config file: 'missing'" in result.stderr
+    assert 'master.cfg", line 8, in <module>' in result.stderr
+
+
+@pytest.mark.parametrize(
+    "tail, message",
+    [
+        (
+            "c['builders'] = [util.BuilderConfig(name='b', workernames=['nope'], factory=f)]\n"
+            "c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=['b'])]\n",
+            "builder 'b' uses unknown workers 'nope'",
+        ),
+        (
+            "c['builders'] = [util.BuilderConfig(name='b', workernames=['w1'], factory=f),\n"
+            "                 util.BuilderConfig(name='b', workernames=['w1'], factory=f)]\n"
+            "c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=['b'])]\n",
+            "duplicate builder name 'b'",
+        ),
+        (
+            "c['builders'] = [util.BuilderConfig(name='b', workernames=['w1'], factory=f)]\n"
+            "c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=['b', 'nope'])]\n",
+            "Unknown builder 'nope' in scheduler 'force'",
+        ),
+    ],
+    ids=["unknown-worker", "duplicate-builder", "unknown-builder-in-scheduler"],
+)
+def test_consistency_errors(tmp_path, tail, message):
+    result = checkconfig(tmp_path, GOOD_BASE + tail)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Configuration Errors:\n")
+    assert f"  {message}\n" in result.stderr
+
+
+def test_all_errors_are_reported(tmp_path):
+    result = checkconfig(
+        tmp_path,
+        GOOD_BASE
+        + "c['builders'] = [util.BuilderConfig(name='b', workernames=['nope'], factory=f),\n"
+        "                 util.BuilderConfig(name='b', workernames=['w1'], factory=f)]\n"
+        "c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=['b', 'gone'])]\n",
+    )
+    assert result.returncode == 1
+    for message in [
+        "builder 'b' uses unknown workers 'nope'",
+        "duplicate builder name 'b'",
+        "Unknown builder 'gone' in scheduler 'force'",
+    ]:
+        assert message in result.stderr
+
+
+@pytest.mark.parametrize("name", ["c02_tier2", "c03_locks_loops", "c04_legacy_2x", "c05_legacy_08"])
+def test_shared_configs_are_good(tmp_path, name):
+    shutil.copy(SHARED / "configs" / f"{name}.cfg", tmp_path / "master.cfg")
+    run([OXBOT, "create-master", "-q", tmp_path], check=True)
+    result = run([OXBOT, "checkconfig", tmp_path])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("Config file is good!")
+
+
+def test_split_config_with_helper_modules_is_good(tmp_path):
+    shutil.copytree(SHARED / "configs" / "c06_split", tmp_path / "m")
+    run([OXBOT, "create-master", "-q", tmp_path / "m"], check=True)
+    result = run([OXBOT, "checkconfig", tmp_path / "m"])
+    assert result.returncode == 0, result.stderr
+
+
+def test_legacy_spellings_print_deprecations(tmp_path):
+    shutil.copy(SHARED / "configs" / "c05_legacy_08.cfg", tmp_path / "master.cfg")
+    run([OXBOT, "create-master", "-q", tmp_path], check=True)
+    result = run([OXBOT, "checkconfig", tmp_path])
+    assert result.returncode == 0
+    assert "DEPRECATED: 'slavenames' is deprecated, use 'workernames' instead" in result.stderr

@@ -1,0 +1,66 @@
+"""The configs of shared/configs, unchanged, give over REST the builders (names, tags, worker
+names), workers and schedulers that Buildbot 4.3's own loader reads from them."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import BUILDBOT_WORKER, OXBOT, SHARED, Master, run
+
+BUILDBOT_PYTHON = BUILDBOT_WORKER.parent / "python"
+
+REFERENCE = """
+import json, os, sys
+from buildbot.config.master import FileLoader
+basedir = sys.argv[1]
+os.chdir(basedir)
+cfg = FileLoader(basedir, "master.cfg").loadConfig()
+print(json.dumps({
+    "builders": sorted([b.name, sorted(b.tags), sorted(b.workernames)] for b in cfg.builders),
+    "workers": sorted(w.workername for w in cfg.workers),
+    "schedulers": sorted(cfg.schedulers),
+}))
+"""
+
+
+def reference_inventory(basedir):
+    if not BUILDBOT_PYTHON.exists():
+        pytest.fail(f"no Buildbot venv at {BUILDBOT_PYTHON.parent}; run .ci/run")
+    result = run([BUILDBOT_PYTHON, "-c", REFERENCE, basedir])
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def oxbot_inventory(master):
+    builders = master.get("builders")["builders"]
+    names = {b["builderid"]: b["name"] for b in builders}
+    workers = master.get("workers")["workers"]
+    workers_of = {
+        b["builderid"]: sorted(w["name"] for w in workers if any(c["builderid"] == b["builderid"] for c in w["configured_on"]))
+        for b in builders
+    }
+    return {
+        "builders": sorted([names[i], sorted(b["tags"]), workers_of[i]] for i, b in ((b["builderid"], b) for b in builders)),
+        "workers": sorted(w["name"] for w in workers),
+        "schedulers": sorted(s["name"] for s in master.get("schedulers")["schedulers"] if s["master"]),
+    }
+
+
+@pytest.mark.parametrize("case", ["c01_sample_style", "c02_tier2", "c03_locks_loops", "c06_split"])
+def test_inventory_matches_buildbot(tmp_path, case):
+    basedir = tmp_path / "master"
+    source = SHARED / "configs" / case
+    if source.is_dir():
+        shutil.copytree(source, basedir)
+    else:
+        basedir.mkdir()
+        shutil.copy(source.with_suffix(".cfg"), basedir / "master.cfg")
+    expected = reference_inventory(basedir)
+    assert run([OXBOT, "create-master", "-q", basedir]).returncode == 0
+    master = Master(basedir)
+    master.start()
+    try:
+        assert oxbot_inventory(master) == expected
+    finally:
+        master.stop()

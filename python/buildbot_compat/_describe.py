@@ -1,0 +1,47 @@
+"""How config objects become plain data for the engine ("Python describes, Rust executes").
+
+Every config class derives from ``Described`` and returns, from ``_describe()``, a dict of
+JSON values. Inside values, a renderable becomes ``{"$renderable": kind, ...}`` and a Python
+callable ``{"$python": handle}``; handles index ``HANDLES``, which keeps the objects alive so the
+engine can call them back. The tags the engine accepts are listed in ``_spec.py``.
+"""
+
+HANDLES = []
+
+
+def handle(obj):
+    """A handle for a Python object the engine may call back."""
+    HANDLES.append(obj)
+    return {"$python": len(HANDLES) - 1, "repr": _short_repr(obj)}
+
+
+def _short_repr(obj):
+    text = getattr(obj, "__qualname__", None) or repr(obj)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+class Described:
+    """Base of every config object the shim describes."""
+
+    def _describe(self):
+        raise NotImplementedError
+
+
+def value(obj):
+    """Describes any config value as JSON-able data."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", errors="replace")
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [value(item) for item in obj]
+    if isinstance(obj, dict):
+        return {str(k): value(v) for k, v in obj.items()}
+    if isinstance(obj, Described):
+        return obj._describe()
+    return handle(obj)
+
+
+def kwargs(mapping):
+    """Describes keyword arguments, dropping the ones left at None."""
+    return {k: value(v) for k, v in mapping.items() if v is not None}

@@ -1,0 +1,84 @@
+"""What runs when the engine calls back into the configuration's Python during a build:
+renderer functions, ``Transform`` functions and ``doStepIf``/``hideStepIf`` callables. The
+engine passes the build's properties as JSON and gets JSON back (described as config values
+are, so a renderer may return renderables)."""
+
+import json
+
+from buildbot_compat import _describe
+
+
+class RuntimeProperties:
+    """The build's properties, as a renderer's ``props`` argument."""
+
+    def __init__(self, properties):
+        self._values = properties
+
+    def getProperty(self, name, default=None):
+        return self._values.get(name, default)
+
+    def hasProperty(self, name):
+        return name in self._values
+
+    has_key = hasProperty
+
+    def __getitem__(self, name):
+        return self._values[name]
+
+    def __contains__(self, name):
+        return name in self._values
+
+    def getProperties(self):
+        return self
+
+    def asDict(self):
+        return {k: (v, "") for k, v in self._values.items()}
+
+    def keys(self):
+        return list(self._values)
+
+
+class _BuildView:
+    def __init__(self, props):
+        self._props = props
+
+    def getProperty(self, name, default=None):
+        return self._props.getProperty(name, default)
+
+    def getProperties(self):
+        return self._props
+
+
+class StepView:
+    """The ``step`` a ``doStepIf``/``hideStepIf`` callable receives."""
+
+    def __init__(self, props):
+        self._props = props
+        self.build = _BuildView(props)
+
+    def getProperty(self, name, default=None):
+        return self._props.getProperty(name, default)
+
+    def hasProperty(self, name):
+        return self._props.hasProperty(name)
+
+    def getProperties(self):
+        return self._props
+
+
+def call_renderer(fn, properties_json, args_json, kwargs_json):
+    props = RuntimeProperties(json.loads(properties_json))
+    result = fn(props, *json.loads(args_json), **json.loads(kwargs_json))
+    return json.dumps(_describe.value(result))
+
+
+def call_transform(fn, args_json, kwargs_json):
+    result = fn(*json.loads(args_json), **json.loads(kwargs_json))
+    return json.dumps(_describe.value(result))
+
+
+def call_step_condition(fn, properties_json, results):
+    step = StepView(RuntimeProperties(json.loads(properties_json)))
+    if results is None:
+        return bool(fn(step))
+    return bool(fn(results, step))

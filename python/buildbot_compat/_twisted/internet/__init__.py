@@ -1,0 +1,1 @@
+"""``twisted.internet`` (minimal, see ``buildbot_compat._twisted``)."""

@@ -1,0 +1,1 @@
+"""``twisted.python`` (minimal, see ``buildbot_compat._twisted``)."""

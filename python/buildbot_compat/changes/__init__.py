@@ -1,0 +1,1 @@
+"""``buildbot.changes``: change sources and filters."""

@@ -1,0 +1,3 @@
+"""``buildbot.plugins.secrets``."""
+
+from buildbot_compat.secrets import *  # noqa: F401,F403

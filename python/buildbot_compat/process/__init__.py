@@ -1,0 +1,1 @@
+"""``buildbot.process``: factories, properties, results and the step base class."""

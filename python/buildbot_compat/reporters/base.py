@@ -1,0 +1,3 @@
+"""``buildbot.reporters.base``."""
+
+from buildbot_compat.reporters import *  # noqa: F401,F403

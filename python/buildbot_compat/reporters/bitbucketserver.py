@@ -1,0 +1,3 @@
+"""``buildbot.reporters.bitbucketserver``."""
+
+from buildbot_compat.reporters import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""``buildbot.reporters.gerrit``."""
+
+from buildbot_compat.reporters import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""``buildbot.reporters.message``."""
+
+from buildbot_compat.reporters import *  # noqa: F401,F403

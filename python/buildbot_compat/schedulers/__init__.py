@@ -1,0 +1,1 @@
+"""``buildbot.schedulers``: what turns changes, timers and forms into build requests."""

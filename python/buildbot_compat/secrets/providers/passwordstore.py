@@ -1,0 +1,3 @@
+"""``buildbot.secrets.providers.passwordstore``."""
+
+from buildbot_compat.secrets import *  # noqa: F401,F403

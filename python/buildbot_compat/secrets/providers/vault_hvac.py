@@ -1,0 +1,3 @@
+"""``buildbot.secrets.providers.vault_hvac``."""
+
+from buildbot_compat.secrets import *  # noqa: F401,F403

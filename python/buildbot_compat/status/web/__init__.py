@@ -1,0 +1,1 @@
+"""``buildbot.status.web`` (0.8)."""

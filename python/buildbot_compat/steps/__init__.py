@@ -1,0 +1,1 @@
+"""``buildbot.steps``: the built-in steps."""

@@ -1,0 +1,1 @@
+"""``buildbot.steps.source``: source checkout steps."""

@@ -1,0 +1,7 @@
+"""``buildbot.steps.source.gitlab``: steps oxbot describes; a build that reaches one fails with "not supported
+yet by oxbot" naming it until the engine runs it."""
+
+from buildbot_compat.process.buildstep import described_step
+from buildbot_compat.steps.source.base import Source
+
+GitLab = described_step(__name__, "GitLab", base=Source)

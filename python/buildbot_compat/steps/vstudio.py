@@ -1,0 +1,33 @@
+"""``buildbot.steps.vstudio``: steps oxbot describes; a build that reaches one fails with "not supported
+yet by oxbot" naming it until the engine runs it."""
+
+from buildbot_compat.process.buildstep import described_step
+
+VC6 = described_step(__name__, "VC6")
+VC7 = described_step(__name__, "VC7")
+VC8 = described_step(__name__, "VC8")
+VC9 = described_step(__name__, "VC9")
+VC10 = described_step(__name__, "VC10")
+VC11 = described_step(__name__, "VC11")
+VC12 = described_step(__name__, "VC12")
+VC14 = described_step(__name__, "VC14")
+VC141 = described_step(__name__, "VC141")
+VS2003 = described_step(__name__, "VS2003")
+VS2005 = described_step(__name__, "VS2005")
+VS2008 = described_step(__name__, "VS2008")
+VS2010 = described_step(__name__, "VS2010")
+VS2012 = described_step(__name__, "VS2012")
+VS2013 = described_step(__name__, "VS2013")
+VS2015 = described_step(__name__, "VS2015")
+VS2017 = described_step(__name__, "VS2017")
+VS2019 = described_step(__name__, "VS2019")
+VS2022 = described_step(__name__, "VS2022")
+VCExpress9 = described_step(__name__, "VCExpress9")
+MsBuild = described_step(__name__, "MsBuild")
+MsBuild4 = described_step(__name__, "MsBuild4")
+MsBuild12 = described_step(__name__, "MsBuild12")
+MsBuild14 = described_step(__name__, "MsBuild14")
+MsBuild141 = described_step(__name__, "MsBuild141")
+MsBuild15 = described_step(__name__, "MsBuild15")
+MsBuild16 = described_step(__name__, "MsBuild16")
+MsBuild17 = described_step(__name__, "MsBuild17")

@@ -1,0 +1,31 @@
+"""``buildbot.www`` auth, authz and avatar configuration objects: described; the web server reads
+the ones it supports and names the others."""
+
+from buildbot_compat import _generic
+
+Authz = _generic.described_class(__name__, "Authz")
+UserPasswordAuth = _generic.described_class(__name__, "UserPasswordAuth")
+HTPasswdAuth = _generic.described_class(__name__, "HTPasswdAuth")
+RemoteUserAuth = _generic.described_class(__name__, "RemoteUserAuth")
+CustomAuth = _generic.described_class(__name__, "CustomAuth")
+GitHubAuth = _generic.described_class(__name__, "GitHubAuth")
+GitLabAuth = _generic.described_class(__name__, "GitLabAuth")
+GoogleAuth = _generic.described_class(__name__, "GoogleAuth")
+BitbucketAuth = _generic.described_class(__name__, "BitbucketAuth")
+NoAuth = _generic.described_class(__name__, "NoAuth")
+AnyEndpointMatcher = _generic.described_class(__name__, "AnyEndpointMatcher")
+AnyControlEndpointMatcher = _generic.described_class(__name__, "AnyControlEndpointMatcher")
+ForceBuildEndpointMatcher = _generic.described_class(__name__, "ForceBuildEndpointMatcher")
+StopBuildEndpointMatcher = _generic.described_class(__name__, "StopBuildEndpointMatcher")
+RebuildBuildEndpointMatcher = _generic.described_class(__name__, "RebuildBuildEndpointMatcher")
+EnableSchedulerEndpointMatcher = _generic.described_class(__name__, "EnableSchedulerEndpointMatcher")
+BranchEndpointMatcher = _generic.described_class(__name__, "BranchEndpointMatcher")
+ViewBuildsEndpointMatcher = _generic.described_class(__name__, "ViewBuildsEndpointMatcher")
+RolesFromUsername = _generic.described_class(__name__, "RolesFromUsername")
+RolesFromGroups = _generic.described_class(__name__, "RolesFromGroups")
+RolesFromEmails = _generic.described_class(__name__, "RolesFromEmails")
+RolesFromOwner = _generic.described_class(__name__, "RolesFromOwner")
+RolesFromDomain = _generic.described_class(__name__, "RolesFromDomain")
+AvatarGitHub = _generic.described_class(__name__, "AvatarGitHub")
+AvatarGravatar = _generic.described_class(__name__, "AvatarGravatar")
+LdapUserInfo = _generic.described_class(__name__, "LdapUserInfo")

@@ -1,0 +1,3 @@
+"""``buildbot.www.auth``."""
+
+from buildbot_compat.www import *  # noqa: F401,F403

@@ -1,0 +1,266 @@
+//! `oxbot start DIR` and `oxbot restart DIR`: run the master in the background (or in the
+//! foreground with `--nodaemon`), with `twistd.pid` and `twistd.log` in the basedir, as
+//! `buildbot start` does.
+//!
+//! Daemonizing re-executes this binary with `--nodaemon` in a new process group, then waits
+//! for "BuildMaster is running" in `twistd.log` (or for the child to fail).
+
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use oxbot_core::config::ListenAddress;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{error, info};
+
+use crate::basedir;
+use crate::logging::{LogTarget, setup_logging, user_error, user_message};
+
+/// The line `buildbot start` waits for; scripts grep for it too.
+const RUNNING_LINE: &str = "BuildMaster is running";
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Don't daemonize (stay in the foreground).
+    #[arg(long)]
+    nodaemon: bool,
+    /// Don't display startup log messages.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Seconds to wait for the master to report that it is running.
+    #[arg(long, default_value_t = 60)]
+    start_timeout: u64,
+    /// Set by the background start: log only to twistd.log.
+    #[arg(long, hide = true)]
+    daemon_child: bool,
+    /// The master directory.
+    basedir: Option<PathBuf>,
+}
+
+pub(crate) fn run(args: &Args, verbose: bool) -> anyhow::Result<ExitCode> {
+    let dir = std::path::absolute(crate::basedir_arg(args.basedir.as_ref()))?;
+    basedir::check_buildmaster_dir(&dir)?;
+    if let Some(pid) = basedir::read_pid(&dir)?
+        && super::stop::alive(pid)
+        && pid != std::process::id() as i32
+    {
+        bail!(
+            "buildmaster is already running (pid {pid}, see {})",
+            basedir::pid_path(&dir).display()
+        );
+    }
+    if args.nodaemon || args.daemon_child {
+        return run_master(&dir, args.daemon_child, verbose);
+    }
+    start_in_background(&dir, args)
+}
+
+pub(crate) fn restart(args: &Args, verbose: bool) -> anyhow::Result<ExitCode> {
+    let dir = crate::basedir_arg(args.basedir.as_ref());
+    basedir::check_buildmaster_dir(&dir)?;
+    let stopped = super::stop::stop(&dir, args.quiet, true)?;
+    if stopped != ExitCode::SUCCESS {
+        return Ok(stopped);
+    }
+    if !args.quiet {
+        user_message("now restarting buildbot process..");
+    }
+    run(args, verbose)
+}
+
+fn start_in_background(dir: &Path, args: &Args) -> anyhow::Result<ExitCode> {
+    use std::os::unix::process::CommandExt as _;
+    let log = basedir::log_path(dir);
+    let offset = std::fs::metadata(&log).map_or(0, |m| m.len());
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .arg("start")
+        .arg("--daemon-child")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .context("starting the master process")?;
+    let deadline = Instant::now() + Duration::from_secs(args.start_timeout);
+    let mut seen = String::new();
+    loop {
+        seen.push_str(&read_from(&log, offset + seen.len() as u64));
+        if seen.contains(RUNNING_LINE) {
+            if !args.quiet {
+                user_message("The buildmaster appears to have (re)started correctly.");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        if let Some(status) = child.try_wait()? {
+            if !args.quiet {
+                user_error(seen.trim_end());
+                user_error(&format!(
+                    "The buildmaster failed to start ({status}); see {}",
+                    log.display()
+                ));
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+        if Instant::now() > deadline {
+            if !args.quiet {
+                user_error(&format!(
+                    "The buildmaster took more than {} seconds to start, so we were unable to confirm that it started correctly. Please 'tail twistd.log' and look for a line that says '{RUNNING_LINE}' to verify correct startup.",
+                    args.start_timeout
+                ));
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn read_from(path: &Path, offset: u64) -> String {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    if file.seek(SeekFrom::Start(offset)).is_err() {
+        return String::new();
+    }
+    let mut text = String::new();
+    let _ = file.read_to_string(&mut text);
+    text
+}
+
+/// Runs the master in this process until SIGTERM or SIGINT.
+fn run_master(dir: &Path, daemon: bool, verbose: bool) -> anyhow::Result<ExitCode> {
+    let log = basedir::log_path(dir);
+    if daemon {
+        setup_logging(LogTarget::File(&log), verbose)?;
+    } else {
+        setup_logging(LogTarget::Stderr, verbose)?;
+    }
+    std::env::set_current_dir(dir).with_context(|| format!("entering {}", dir.display()))?;
+    let pid_file = basedir::pid_path(dir);
+    std::fs::write(&pid_file, format!("{}\n", std::process::id()))?;
+    let result = serve(dir);
+    let _ = std::fs::remove_file(&pid_file);
+    match result {
+        Ok(()) => {
+            info!("Server Shut Down.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            error!("{err:#}");
+            Err(err)
+        }
+    }
+}
+
+fn serve(dir: &Path) -> anyhow::Result<()> {
+    info!(basedir = %dir.display(), "loading configuration");
+    let file = basedir::config_file(dir);
+    let loaded = oxbot_python::load_config(dir, &file).map_err(|errors| {
+        anyhow::anyhow!(
+            "Configuration Errors:\n{}",
+            errors
+                .errors
+                .iter()
+                .map(|e| format!("  {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    for line in &loaded.config.deprecations {
+        tracing::warn!("{line}");
+    }
+    for line in oxbot_master::support::unsupported_features(&loaded.config) {
+        tracing::warn!("not supported yet by oxbot: {line}");
+    }
+    let config = Arc::new(loaded.config.clone());
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(serve_async(dir, config, loaded.callbacks()))?;
+    drop(loaded);
+    Ok(())
+}
+
+async fn bind(addr: &ListenAddress) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr.bind_addr())
+        .await
+        .with_context(|| format!("listening on {}", addr.bind_addr()))
+}
+
+async fn serve_async(
+    dir: &Path,
+    config: Arc<oxbot_core::config::MasterConfig>,
+    callbacks: Arc<dyn oxbot_core::python::PythonCallbacks>,
+) -> anyhow::Result<()> {
+    let db = oxbot_db::Db::connect(&config.db_url, dir)
+        .await
+        .with_context(|| format!("opening the database {}", config.db_url))?;
+    if db.needs_upgrade().await? {
+        bail!(
+            "The Buildmaster database needs to be upgraded before this version of oxbot can run. Use the following command-line\n    oxbot upgrade-master {}\nto upgrade the database, and try starting the buildmaster again.",
+            dir.display()
+        );
+    }
+    let hostname = nix::unistd::gethostname()
+        .map_or_else(|_| "localhost".into(), |h| h.to_string_lossy().into_owned());
+    let master_name = format!("{hostname}:{}", dir.display());
+    let master =
+        oxbot_master::Master::start(config.clone(), db.clone(), &master_name, Some(callbacks))
+            .await?;
+
+    let mut worker_listeners = Vec::new();
+    for protocol in &config.protocols {
+        let listener = bind(&protocol.listen).await?;
+        info!(protocol = %protocol.name, addr = %listener.local_addr()?, "worker port listening");
+        worker_listeners.push(listener);
+    }
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    let web = match &config.www.port {
+        Some(addr) => {
+            let listener = bind(addr).await?;
+            info!(addr = %listener.local_addr()?, "web server listening");
+            let router = crate::web::router(&master);
+            let mut stop = shutdown.clone();
+            Some(tokio::spawn(oxbot_www::serve(
+                listener,
+                router,
+                async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                },
+            )))
+        }
+        None => None,
+    };
+    let engine = {
+        let master = master.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { master.run(worker_listeners, shutdown).await })
+    };
+    info!("{RUNNING_LINE}");
+    wait_for_signal().await?;
+    info!("Received SIGTERM, shutting down.");
+    shutdown_tx.send_replace(true);
+    engine.await?;
+    if let Some(web) = web {
+        let _ = web.await;
+    }
+    Ok(())
+}
+
+/// Waits for SIGTERM or SIGINT. SIGHUP (Buildbot's reconfig) is answered with a log line
+/// saying reconfig is not supported yet.
+async fn wait_for_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => return Ok(()),
+            _ = int.recv() => return Ok(()),
+            _ = hup.recv() => tracing::warn!("not supported yet by oxbot: reconfig on SIGHUP; restart the master to apply a new config"),
+        }
+    }
+}

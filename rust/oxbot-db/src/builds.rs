@@ -1,0 +1,292 @@
+//! Builds and their properties (Buildbot's `db/builds.py`).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+use sqlx::AssertSqlSafe;
+
+use crate::{Db, DbError, SourceStampModel, get_i64, get_opt_i64, get_str, now};
+
+/// Filters of Buildbot's `getBuilds`; `None` selects everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildFilter {
+    pub builderid: Option<i64>,
+    pub buildrequestid: Option<i64>,
+    pub workerid: Option<i64>,
+    /// Finished (`complete_at` set) or not.
+    pub complete: Option<bool>,
+}
+
+/// A build, as Buildbot's `BuildModel`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildModel {
+    pub id: i64,
+    pub number: i64,
+    pub builderid: i64,
+    pub buildrequestid: i64,
+    pub workerid: Option<i64>,
+    pub masterid: i64,
+    pub started_at: i64,
+    pub complete_at: Option<i64>,
+    pub locks_duration_s: i64,
+    pub state_string: String,
+    pub results: Option<i64>,
+}
+
+fn model(row: &AnyRow) -> Result<BuildModel, DbError> {
+    Ok(BuildModel {
+        id: get_i64(row, "id")?,
+        number: get_i64(row, "number")?,
+        builderid: get_i64(row, "builderid")?,
+        buildrequestid: get_i64(row, "buildrequestid")?,
+        workerid: get_opt_i64(row, "workerid")?,
+        masterid: get_i64(row, "masterid")?,
+        started_at: get_i64(row, "started_at")?,
+        complete_at: get_opt_i64(row, "complete_at")?,
+        locks_duration_s: get_i64(row, "locks_duration_s")?,
+        state_string: get_str(row, "state_string")?,
+        results: get_opt_i64(row, "results")?,
+    })
+}
+
+impl Db {
+    /// Adds a build with the next number of its builder; returns `(buildid, number)`.
+    pub async fn add_build(
+        &self,
+        builderid: i64,
+        buildrequestid: i64,
+        workerid: i64,
+        masterid: i64,
+        state_string: &str,
+    ) -> Result<(i64, i64), DbError> {
+        // Two masters may race for a number: the unique index decides, and the loser retries.
+        loop {
+            let row = sqlx::query("SELECT MAX(number) AS n FROM builds WHERE builderid = $1")
+                .bind(builderid)
+                .fetch_one(self.pool())
+                .await?;
+            let number = get_opt_i64(&row, "n")?.unwrap_or(0) + 1;
+            let inserted = sqlx::query(
+                "INSERT INTO builds (number, builderid, buildrequestid, workerid, masterid, started_at, complete_at, locks_duration_s, state_string, results) \
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, 0, $7, NULL) RETURNING id",
+            )
+            .bind(number)
+            .bind(builderid)
+            .bind(buildrequestid)
+            .bind(workerid)
+            .bind(masterid)
+            .bind(now())
+            .bind(state_string)
+            .fetch_one(self.pool())
+            .await
+            .map_err(DbError::from);
+            match inserted {
+                Ok(row) => return Ok((get_i64(&row, "id")?, number)),
+                Err(DbError::Conflict(_)) => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    pub async fn set_build_state_string(
+        &self,
+        buildid: i64,
+        state_string: &str,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE builds SET state_string = $1 WHERE id = $2")
+            .bind(state_string)
+            .bind(buildid)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn finish_build(&self, buildid: i64, results: i64) -> Result<(), DbError> {
+        sqlx::query("UPDATE builds SET results = $1, complete_at = $2 WHERE id = $3")
+            .bind(results)
+            .bind(now())
+            .bind(buildid)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn get_build(&self, buildid: i64) -> Result<BuildModel, DbError> {
+        let row = sqlx::query("SELECT * FROM builds WHERE id = $1")
+            .bind(buildid)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("build {buildid}")))?;
+        model(&row)
+    }
+
+    pub async fn get_build_by_number(
+        &self,
+        builderid: i64,
+        number: i64,
+    ) -> Result<BuildModel, DbError> {
+        let row = sqlx::query("SELECT * FROM builds WHERE builderid = $1 AND number = $2")
+            .bind(builderid)
+            .bind(number)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("build {number} of builder {builderid}")))?;
+        model(&row)
+    }
+
+    /// Every build, oldest first.
+    pub async fn get_builds(&self) -> Result<Vec<BuildModel>, DbError> {
+        self.get_builds_where(&BuildFilter::default()).await
+    }
+
+    /// Buildbot's `getBuilds(builderid, buildrequestid, workerid, complete)`, oldest first.
+    pub async fn get_builds_where(&self, filter: &BuildFilter) -> Result<Vec<BuildModel>, DbError> {
+        let mut sql = "SELECT * FROM builds WHERE 1 = 1".to_owned();
+        let mut values = Vec::new();
+        for (column, value) in [
+            ("builderid", filter.builderid),
+            ("buildrequestid", filter.buildrequestid),
+            ("workerid", filter.workerid),
+        ] {
+            if let Some(value) = value {
+                values.push(value);
+                sql.push_str(&format!(" AND {column} = ${}", values.len()));
+            }
+        }
+        match filter.complete {
+            Some(true) => sql.push_str(" AND complete_at IS NOT NULL"),
+            Some(false) => sql.push_str(" AND complete_at IS NULL"),
+            None => {}
+        }
+        sql.push_str(" ORDER BY id");
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for value in values {
+            query = query.bind(value);
+        }
+        query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(model)
+            .collect()
+    }
+
+    /// Builds made from a change's source stamp (Buildbot's `getBuildsForChange`).
+    pub async fn get_builds_for_change(&self, changeid: i64) -> Result<Vec<BuildModel>, DbError> {
+        sqlx::query(
+            "SELECT b.* FROM changes c JOIN buildset_sourcestamps bss ON bss.sourcestampid = c.sourcestampid \
+             JOIN buildrequests br ON br.buildsetid = bss.buildsetid JOIN builds b ON b.buildrequestid = br.id \
+             WHERE c.changeid = $1 ORDER BY b.id",
+        )
+        .bind(changeid)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(model)
+        .collect()
+    }
+
+    /// Buildbot's `getPrevSuccessfulBuild`: the latest successful build of the builder
+    /// before `number` whose sources have the same repositories, branches and codebases.
+    pub async fn get_prev_successful_build(
+        &self,
+        builderid: i64,
+        number: i64,
+        sources: &[SourceStampModel],
+    ) -> Result<Option<BuildModel>, DbError> {
+        let key = |ss: &SourceStampModel| {
+            (
+                ss.repository.clone(),
+                ss.branch.clone(),
+                ss.codebase.clone(),
+            )
+        };
+        let wanted: std::collections::BTreeSet<_> = sources.iter().map(key).collect();
+        let candidates = sqlx::query(
+            "SELECT * FROM builds WHERE builderid = $1 AND number < $2 AND results = 0 ORDER BY number DESC",
+        )
+        .bind(builderid)
+        .bind(number)
+        .fetch_all(self.pool())
+        .await?;
+        for row in &candidates {
+            let build = model(row)?;
+            let theirs: std::collections::BTreeSet<_> = self
+                .get_sourcestamps_for_build(build.id)
+                .await?
+                .iter()
+                .map(key)
+                .collect();
+            if theirs == wanted {
+                return Ok(Some(build));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Adds to the time a build waited for its locks (Buildbot's `add_build_locks_duration`).
+    pub async fn add_build_locks_duration(
+        &self,
+        buildid: i64,
+        duration_s: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE builds SET locks_duration_s = locks_duration_s + $1 WHERE id = $2")
+            .bind(duration_s)
+            .bind(buildid)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Sets (or replaces) a build property; `value` is stored as JSON, as Buildbot does.
+    pub async fn set_build_property(
+        &self,
+        buildid: i64,
+        name: &str,
+        value: &Value,
+        source: &str,
+    ) -> Result<(), DbError> {
+        let json = value.to_string();
+        let updated = sqlx::query(
+            "UPDATE build_properties SET value = $1, source = $2 WHERE buildid = $3 AND name = $4",
+        )
+        .bind(&json)
+        .bind(source)
+        .bind(buildid)
+        .bind(name)
+        .execute(self.pool())
+        .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query("INSERT INTO build_properties (buildid, name, value, source) VALUES ($1, $2, $3, $4)")
+                .bind(buildid)
+                .bind(name)
+                .bind(&json)
+                .bind(source)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A build's properties: `name -> (value, source)`.
+    pub async fn get_build_properties(
+        &self,
+        buildid: i64,
+    ) -> Result<BTreeMap<String, (Value, String)>, DbError> {
+        let rows =
+            sqlx::query("SELECT name, value, source FROM build_properties WHERE buildid = $1")
+                .bind(buildid)
+                .fetch_all(self.pool())
+                .await?;
+        let mut props = BTreeMap::new();
+        for row in &rows {
+            let name = get_str(row, "name")?;
+            let value = serde_json::from_str(&get_str(row, "value")?)
+                .map_err(|e| DbError::Other(format!("build property {name}: {e}")))?;
+            props.insert(name, (value, get_str(row, "source")?));
+        }
+        Ok(props)
+    }
+}

@@ -1,0 +1,197 @@
+//! Source stamps (Buildbot's `db/sourcestamps.py`): one row per distinct
+//! branch/revision/repository/project/codebase/patch, found by `ss_hash`. A patch is a row of
+//! `patches` with its body in base64, as Buildbot stores it.
+
+use base64::Engine as _;
+use sqlx::any::AnyRow;
+
+use crate::{Db, DbError, get_i64, get_opt_i64, get_opt_str, get_str, hash_columns, now};
+
+/// A source stamp to find or create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewSourceStamp {
+    pub branch: Option<String>,
+    pub revision: Option<String>,
+    pub repository: String,
+    pub project: String,
+    pub codebase: String,
+    /// A patch to apply on top of the revision; each source stamp with a patch is new.
+    pub patch: Option<NewPatch>,
+}
+
+/// A patch for a new source stamp (Buildbot's `patch_*` arguments of `findSourceStampId`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewPatch {
+    pub body: Vec<u8>,
+    pub level: i64,
+    pub author: String,
+    pub comment: String,
+    pub subdir: Option<String>,
+}
+
+/// A stored patch, as Buildbot's `PatchModel`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchModel {
+    pub patchid: i64,
+    pub body: Vec<u8>,
+    pub level: i64,
+    pub author: String,
+    pub comment: String,
+    pub subdir: Option<String>,
+}
+
+/// A source stamp, as Buildbot's `SourceStampModel`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceStampModel {
+    pub ssid: i64,
+    pub branch: Option<String>,
+    pub revision: Option<String>,
+    pub repository: String,
+    pub project: String,
+    pub codebase: String,
+    pub patch: Option<PatchModel>,
+    pub created_at: i64,
+}
+
+impl Db {
+    /// Buildbot's `findSourceStampId`: the id of the source stamp with these values, created
+    /// if new (a patch, when given and not empty, is stored first and makes it new).
+    pub async fn find_sourcestamp_id(&self, ss: &NewSourceStamp) -> Result<i64, DbError> {
+        let patchid = match &ss.patch {
+            Some(patch) if !patch.body.is_empty() => {
+                let row = sqlx::query(
+                    "INSERT INTO patches (patchlevel, patch_base64, patch_author, patch_comment, subdir) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(patch.level)
+                .bind(base64::engine::general_purpose::STANDARD.encode(&patch.body))
+                .bind(&patch.author)
+                .bind(&patch.comment)
+                .bind(patch.subdir.as_deref())
+                .fetch_one(self.pool())
+                .await?;
+                Some(get_i64(&row, "id")?)
+            }
+            _ => None,
+        };
+        let patchid_text = patchid.map(|id| id.to_string());
+        let hash = hash_columns(&[
+            ss.branch.as_deref(),
+            ss.revision.as_deref(),
+            Some(&ss.repository),
+            Some(&ss.project),
+            Some(&ss.codebase),
+            patchid_text.as_deref(),
+        ]);
+        if let Some(row) = sqlx::query("SELECT id FROM sourcestamps WHERE ss_hash = $1")
+            .bind(&hash)
+            .fetch_optional(self.pool())
+            .await?
+        {
+            return get_i64(&row, "id");
+        }
+        let row = sqlx::query(
+            "INSERT INTO sourcestamps (ss_hash, branch, revision, patchid, repository, codebase, project, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&hash)
+        .bind(ss.branch.as_deref())
+        .bind(ss.revision.as_deref())
+        .bind(patchid)
+        .bind(&ss.repository)
+        .bind(&ss.codebase)
+        .bind(&ss.project)
+        .bind(now())
+        .fetch_one(self.pool())
+        .await?;
+        get_i64(&row, "id")
+    }
+
+    pub async fn get_sourcestamp(&self, ssid: i64) -> Result<SourceStampModel, DbError> {
+        let row = sqlx::query("SELECT * FROM sourcestamps WHERE id = $1")
+            .bind(ssid)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("sourcestamp {ssid}")))?;
+        self.sourcestamp_model(&row).await
+    }
+
+    /// Every source stamp, by id.
+    pub async fn get_sourcestamps(&self) -> Result<Vec<SourceStampModel>, DbError> {
+        let rows = sqlx::query("SELECT * FROM sourcestamps ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        self.sourcestamp_models(&rows).await
+    }
+
+    /// The source stamps a build was built from (Buildbot's `getSourceStampsForBuild`).
+    pub async fn get_sourcestamps_for_build(
+        &self,
+        buildid: i64,
+    ) -> Result<Vec<SourceStampModel>, DbError> {
+        let rows = sqlx::query(
+            "SELECT ss.* FROM sourcestamps ss JOIN buildset_sourcestamps bss ON bss.sourcestampid = ss.id \
+             JOIN buildrequests br ON br.buildsetid = bss.buildsetid JOIN builds b ON b.buildrequestid = br.id \
+             WHERE b.id = $1 ORDER BY ss.id",
+        )
+        .bind(buildid)
+        .fetch_all(self.pool())
+        .await?;
+        self.sourcestamp_models(&rows).await
+    }
+
+    async fn sourcestamp_models(&self, rows: &[AnyRow]) -> Result<Vec<SourceStampModel>, DbError> {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.sourcestamp_model(row).await?);
+        }
+        Ok(out)
+    }
+
+    async fn sourcestamp_model(&self, row: &AnyRow) -> Result<SourceStampModel, DbError> {
+        let patch = match get_opt_i64(row, "patchid")? {
+            Some(patchid) => {
+                let patch = sqlx::query("SELECT * FROM patches WHERE id = $1")
+                    .bind(patchid)
+                    .fetch_one(self.pool())
+                    .await?;
+                let body = base64::engine::general_purpose::STANDARD
+                    .decode(get_str(&patch, "patch_base64")?)
+                    .map_err(|e| DbError::Other(format!("patch {patchid}: {e}")))?;
+                Some(PatchModel {
+                    patchid,
+                    body,
+                    level: get_i64(&patch, "patchlevel")?,
+                    author: get_str(&patch, "patch_author")?,
+                    comment: get_str(&patch, "patch_comment")?,
+                    subdir: get_opt_str(&patch, "subdir")?,
+                })
+            }
+            None => None,
+        };
+        Ok(SourceStampModel {
+            ssid: get_i64(row, "id")?,
+            branch: get_opt_str(row, "branch")?,
+            revision: get_opt_str(row, "revision")?,
+            repository: get_str(row, "repository")?,
+            project: get_str(row, "project")?,
+            codebase: get_str(row, "codebase")?,
+            patch,
+            created_at: get_i64(row, "created_at")?,
+        })
+    }
+
+    pub async fn get_sourcestamps_for_buildset(
+        &self,
+        bsid: i64,
+    ) -> Result<Vec<SourceStampModel>, DbError> {
+        let rows = sqlx::query(
+            "SELECT ss.* FROM sourcestamps ss JOIN buildset_sourcestamps bs ON bs.sourcestampid = ss.id \
+             WHERE bs.buildsetid = $1 ORDER BY ss.id",
+        )
+        .bind(bsid)
+        .fetch_all(self.pool())
+        .await?;
+        self.sourcestamp_models(&rows).await
+    }
+}

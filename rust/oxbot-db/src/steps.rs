@@ -1,0 +1,191 @@
+//! Steps of builds (Buildbot's `db/steps.py`).
+
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+use crate::{Db, DbError, get_i64, get_opt_i64, get_str, now};
+
+/// A step, as Buildbot's `StepModel`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepModel {
+    pub id: i64,
+    pub number: i64,
+    pub name: String,
+    pub buildid: i64,
+    pub started_at: Option<i64>,
+    pub locks_acquired_at: Option<i64>,
+    pub complete_at: Option<i64>,
+    pub state_string: String,
+    pub results: Option<i64>,
+    /// `[{"name": ..., "url": ...}, ...]`.
+    pub urls: Value,
+    pub hidden: bool,
+}
+
+fn model(row: &AnyRow) -> Result<StepModel, DbError> {
+    Ok(StepModel {
+        id: get_i64(row, "id")?,
+        number: get_i64(row, "number")?,
+        name: get_str(row, "name")?,
+        buildid: get_i64(row, "buildid")?,
+        started_at: get_opt_i64(row, "started_at")?,
+        locks_acquired_at: get_opt_i64(row, "locks_acquired_at")?,
+        complete_at: get_opt_i64(row, "complete_at")?,
+        state_string: get_str(row, "state_string")?,
+        results: get_opt_i64(row, "results")?,
+        urls: serde_json::from_str(&get_str(row, "urls_json")?).unwrap_or(Value::Array(vec![])),
+        hidden: get_i64(row, "hidden")? != 0,
+    })
+}
+
+impl Db {
+    /// Adds a step; returns `(stepid, number, name)`. A name already used in the build gets
+    /// `_1`, `_2`... (cut to 50 characters), as Buildbot does.
+    pub async fn add_step(
+        &self,
+        buildid: i64,
+        name: &str,
+        state_string: &str,
+    ) -> Result<(i64, i64, String), DbError> {
+        let row = sqlx::query("SELECT MAX(number) AS n FROM steps WHERE buildid = $1")
+            .bind(buildid)
+            .fetch_one(self.pool())
+            .await?;
+        let number = get_opt_i64(&row, "n")?.map_or(0, |n| n + 1);
+        let names: Vec<String> = sqlx::query("SELECT name FROM steps WHERE buildid = $1")
+            .bind(buildid)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| get_str(r, "name"))
+            .collect::<Result<_, _>>()?;
+        let mut unique = name.to_owned();
+        let mut suffix = 1;
+        while names.contains(&unique) {
+            let tail = format!("_{suffix}");
+            let keep: String = name.chars().take(50 - tail.len()).collect();
+            unique = format!("{keep}{tail}");
+            suffix += 1;
+        }
+        let row = sqlx::query(
+            "INSERT INTO steps (number, name, buildid, started_at, locks_acquired_at, complete_at, state_string, results, urls_json, hidden) \
+             VALUES ($1, $2, $3, NULL, NULL, NULL, $4, NULL, $5, 0) RETURNING id",
+        )
+        .bind(number)
+        .bind(&unique)
+        .bind(buildid)
+        .bind(state_string)
+        .bind("[]")
+        .fetch_one(self.pool())
+        .await?;
+        Ok((get_i64(&row, "id")?, number, unique))
+    }
+
+    pub async fn start_step(
+        &self,
+        stepid: i64,
+        started_at: i64,
+        locks_acquired: bool,
+    ) -> Result<(), DbError> {
+        let sql = if locks_acquired {
+            "UPDATE steps SET started_at = $1, locks_acquired_at = $1 WHERE id = $2"
+        } else {
+            "UPDATE steps SET started_at = $1 WHERE id = $2"
+        };
+        sqlx::query(sql)
+            .bind(started_at)
+            .bind(stepid)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_step_state_string(
+        &self,
+        stepid: i64,
+        state_string: &str,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE steps SET state_string = $1 WHERE id = $2")
+            .bind(state_string)
+            .bind(stepid)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn finish_step(
+        &self,
+        stepid: i64,
+        results: i64,
+        hidden: bool,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE steps SET complete_at = $1, results = $2, hidden = $3 WHERE id = $4")
+            .bind(now())
+            .bind(results)
+            .bind(i64::from(hidden))
+            .bind(stepid)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Adds a URL to a step (Buildbot's `addURL`); an identical one is not added twice.
+    pub async fn add_step_url(&self, stepid: i64, name: &str, url: &str) -> Result<(), DbError> {
+        let step = self.get_step(stepid).await?;
+        let mut urls = step.urls.as_array().cloned().unwrap_or_default();
+        let entry = serde_json::json!({"name": name, "url": url});
+        if !urls.contains(&entry) {
+            urls.push(entry);
+        }
+        sqlx::query("UPDATE steps SET urls_json = $1 WHERE id = $2")
+            .bind(Value::Array(urls).to_string())
+            .bind(stepid)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn get_step(&self, stepid: i64) -> Result<StepModel, DbError> {
+        let row = sqlx::query("SELECT * FROM steps WHERE id = $1")
+            .bind(stepid)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("step {stepid}")))?;
+        model(&row)
+    }
+
+    pub async fn get_step_by_number(
+        &self,
+        buildid: i64,
+        number: i64,
+    ) -> Result<StepModel, DbError> {
+        let row = sqlx::query("SELECT * FROM steps WHERE buildid = $1 AND number = $2")
+            .bind(buildid)
+            .bind(number)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("step {number} of build {buildid}")))?;
+        model(&row)
+    }
+
+    pub async fn get_step_by_name(&self, buildid: i64, name: &str) -> Result<StepModel, DbError> {
+        let row = sqlx::query("SELECT * FROM steps WHERE buildid = $1 AND name = $2")
+            .bind(buildid)
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("step {name} of build {buildid}")))?;
+        model(&row)
+    }
+
+    /// The steps of a build, in order.
+    pub async fn get_steps(&self, buildid: i64) -> Result<Vec<StepModel>, DbError> {
+        sqlx::query("SELECT * FROM steps WHERE buildid = $1 ORDER BY number")
+            .bind(buildid)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(model)
+            .collect()
+    }
+}

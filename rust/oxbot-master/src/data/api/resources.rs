@@ -1,0 +1,497 @@
+//! Resource objects with Buildbot 4.3's field names and types (its `data/*.py` entity types),
+//! built from database rows.
+
+use std::collections::BTreeMap;
+
+use oxbot_db::{
+    BuildModel, BuildRequestModel, BuildSetModel, BuilderModel, ChangeModel, ChangeSourceModel,
+    LogModel, MasterModel, PatchModel, ProjectModel, SchedulerModel, SourceStampModel, StepModel,
+    WorkerModel,
+};
+use serde_json::{Value, json};
+
+/// A resource type of the data API (Buildbot's `ResourceType`s that REST serves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceType {
+    Builder,
+    Build,
+    Step,
+    Log,
+    LogChunk,
+    Worker,
+    Master,
+    BuildRequest,
+    BuildSet,
+    SourceStamp,
+    ForceScheduler,
+    Scheduler,
+    Change,
+    ChangeSource,
+    Project,
+    /// `/builds/N/properties`: one object of `name -> [value, source]`.
+    Properties,
+    /// `/builds/N/property_list`: one object per property, the value JSON-encoded.
+    PropertyList,
+    RootLink,
+}
+
+/// A field's declared type (Buildbot's `data/types.py`), which decides how a query value is
+/// parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Integer,
+    /// Epoch seconds on the wire.
+    DateTime,
+    String,
+    /// `^[a-zA-Z_-][a-zA-Z0-9._-]*$`, at most 50 characters.
+    Identifier,
+    Boolean,
+    /// A list; query values are single elements of this type.
+    List(&'static FieldType),
+    /// JSON objects, embedded entities and sourced properties: not filterable.
+    Object,
+}
+
+/// A field of a resource type: name, type, and whether it may be `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub nullable: bool,
+}
+
+const fn f(name: &'static str, ty: FieldType) -> Field {
+    Field {
+        name,
+        ty,
+        nullable: false,
+    }
+}
+
+const fn null(name: &'static str, ty: FieldType) -> Field {
+    Field {
+        name,
+        ty,
+        nullable: true,
+    }
+}
+
+use FieldType::{Boolean, DateTime, Identifier, Integer, List, Object, String as Str};
+
+const BUILDER: &[Field] = &[
+    f("builderid", Integer),
+    f("name", Str),
+    f("masterids", List(&Integer)),
+    null("description", Str),
+    null("description_format", Str),
+    null("description_html", Str),
+    null("projectid", Integer),
+    f("tags", List(&Str)),
+];
+const BUILD: &[Field] = &[
+    f("buildid", Integer),
+    f("number", Integer),
+    f("builderid", Integer),
+    f("buildrequestid", Integer),
+    f("workerid", Integer),
+    f("masterid", Integer),
+    f("started_at", DateTime),
+    f("complete", Boolean),
+    null("complete_at", DateTime),
+    f("locks_duration_s", Integer),
+    null("results", Integer),
+    f("state_string", Str),
+    null("properties", Object),
+];
+const STEP: &[Field] = &[
+    f("stepid", Integer),
+    f("number", Integer),
+    f("name", Identifier),
+    f("buildid", Integer),
+    null("started_at", DateTime),
+    null("locks_acquired_at", DateTime),
+    f("complete", Boolean),
+    null("complete_at", DateTime),
+    null("results", Integer),
+    f("state_string", Str),
+    f("urls", List(&Object)),
+    f("hidden", Boolean),
+];
+const LOG: &[Field] = &[
+    f("logid", Integer),
+    f("name", Str),
+    f("slug", Identifier),
+    f("stepid", Integer),
+    f("complete", Boolean),
+    f("num_lines", Integer),
+    f("type", Identifier),
+];
+const LOGCHUNK: &[Field] = &[
+    f("logid", Integer),
+    f("firstline", Integer),
+    f("content", Str),
+];
+const WORKER: &[Field] = &[
+    f("workerid", Integer),
+    f("name", Str),
+    f("connected_to", List(&Object)),
+    f("configured_on", List(&Object)),
+    f("workerinfo", Object),
+    f("paused", Boolean),
+    null("pause_reason", Str),
+    f("graceful", Boolean),
+];
+const MASTER: &[Field] = &[
+    f("masterid", Integer),
+    f("name", Str),
+    f("active", Boolean),
+    f("last_active", DateTime),
+];
+const BUILDREQUEST: &[Field] = &[
+    f("buildrequestid", Integer),
+    f("buildsetid", Integer),
+    f("builderid", Integer),
+    f("priority", Integer),
+    f("claimed", Boolean),
+    null("claimed_at", DateTime),
+    null("claimed_by_masterid", Integer),
+    f("complete", Boolean),
+    null("results", Integer),
+    f("submitted_at", DateTime),
+    null("complete_at", DateTime),
+    f("waited_for", Boolean),
+    null("properties", Object),
+];
+const BUILDSET: &[Field] = &[
+    f("bsid", Integer),
+    null("external_idstring", Str),
+    f("reason", Str),
+    null("rebuilt_buildid", Integer),
+    f("submitted_at", Integer),
+    f("complete", Boolean),
+    null("complete_at", Integer),
+    null("results", Integer),
+    f("sourcestamps", List(&Object)),
+    null("parent_buildid", Integer),
+    null("parent_relationship", Str),
+];
+const SOURCESTAMP: &[Field] = &[
+    f("ssid", Integer),
+    null("revision", Str),
+    null("branch", Str),
+    f("repository", Str),
+    f("project", Str),
+    f("codebase", Str),
+    null("patch", Object),
+    f("created_at", DateTime),
+];
+const FORCESCHEDULER: &[Field] = &[
+    f("name", Identifier),
+    f("button_name", Str),
+    f("label", Str),
+    f("builder_names", List(&Identifier)),
+    f("enabled", Boolean),
+    f("all_fields", List(&Object)),
+];
+const SCHEDULER: &[Field] = &[
+    f("schedulerid", Integer),
+    f("name", Str),
+    f("enabled", Boolean),
+    null("master", Object),
+];
+// `committer` is declared a string but Buildbot sends null when it is unknown.
+const CHANGE: &[Field] = &[
+    f("changeid", Integer),
+    f("parent_changeids", List(&Integer)),
+    f("author", Str),
+    null("committer", Str),
+    f("files", List(&Str)),
+    f("comments", Str),
+    null("revision", Str),
+    f("when_timestamp", Integer),
+    null("branch", Str),
+    null("category", Str),
+    null("revlink", Str),
+    f("properties", Object),
+    f("repository", Str),
+    f("project", Str),
+    f("codebase", Str),
+    f("sourcestamp", Object),
+];
+const CHANGESOURCE: &[Field] = &[
+    f("changesourceid", Integer),
+    f("name", Str),
+    null("master", Object),
+];
+const PROJECT: &[Field] = &[
+    f("projectid", Integer),
+    f("name", Identifier),
+    f("slug", Identifier),
+    null("active", Boolean),
+    null("description", Str),
+    null("description_format", Str),
+    null("description_html", Str),
+];
+const PROPERTY_LIST: &[Field] = &[f("name", Str), f("source", Str), f("value", Object)];
+const ROOTLINK: &[Field] = &[f("name", Str)];
+
+impl ResourceType {
+    /// The response key (Buildbot's `plural`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            ResourceType::Builder => "builders",
+            ResourceType::Build => "builds",
+            ResourceType::Step => "steps",
+            ResourceType::Log => "logs",
+            ResourceType::LogChunk => "logchunks",
+            ResourceType::Worker => "workers",
+            ResourceType::Master => "masters",
+            ResourceType::BuildRequest => "buildrequests",
+            ResourceType::BuildSet => "buildsets",
+            ResourceType::SourceStamp => "sourcestamps",
+            ResourceType::ForceScheduler => "forceschedulers",
+            ResourceType::Scheduler => "schedulers",
+            ResourceType::Change => "changes",
+            ResourceType::ChangeSource => "changesources",
+            ResourceType::Project => "projects",
+            ResourceType::Properties => "properties",
+            ResourceType::PropertyList => "_properties",
+            ResourceType::RootLink => "rootlinks",
+        }
+    }
+
+    /// The fields every object of this type carries, in Buildbot's declaration order.
+    /// Properties objects have free-form keys and declare none.
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            ResourceType::Builder => BUILDER,
+            ResourceType::Build => BUILD,
+            ResourceType::Step => STEP,
+            ResourceType::Log => LOG,
+            ResourceType::LogChunk => LOGCHUNK,
+            ResourceType::Worker => WORKER,
+            ResourceType::Master => MASTER,
+            ResourceType::BuildRequest => BUILDREQUEST,
+            ResourceType::BuildSet => BUILDSET,
+            ResourceType::SourceStamp => SOURCESTAMP,
+            ResourceType::ForceScheduler => FORCESCHEDULER,
+            ResourceType::Scheduler => SCHEDULER,
+            ResourceType::Change => CHANGE,
+            ResourceType::ChangeSource => CHANGESOURCE,
+            ResourceType::Project => PROJECT,
+            ResourceType::Properties => &[],
+            ResourceType::PropertyList => PROPERTY_LIST,
+            ResourceType::RootLink => ROOTLINK,
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<&'static Field> {
+        self.fields().iter().find(|f| f.name == name)
+    }
+
+    /// The fields Buildbot's database layer filters and orders in SQL for this type's main
+    /// collection (its `fieldMapping`, plus the filters the endpoint hands to the database
+    /// itself); `None` when the collection is filtered in memory.
+    pub(crate) fn sql_fields(self) -> Option<&'static [&'static str]> {
+        match self {
+            ResourceType::Build => Some(&[
+                "buildid",
+                "number",
+                "builderid",
+                "buildrequestid",
+                "workerid",
+                "masterid",
+                "started_at",
+                "complete_at",
+                "locks_duration_s",
+                "state_string",
+                "results",
+                "complete",
+            ]),
+            ResourceType::BuildRequest => Some(&[
+                "buildrequestid",
+                "buildsetid",
+                "builderid",
+                "priority",
+                "complete",
+                "results",
+                "submitted_at",
+                "complete_at",
+                "waited_for",
+                "claimed_at",
+                "claimed_by_masterid",
+                "claimed",
+            ]),
+            ResourceType::BuildSet => Some(&[
+                "bsid",
+                "external_idstring",
+                "reason",
+                "rebuilt_buildid",
+                "submitted_at",
+                "complete",
+                "complete_at",
+                "results",
+                "parent_buildid",
+                "parent_relationship",
+            ]),
+            ResourceType::Change => Some(&[
+                "author",
+                "branch",
+                "category",
+                "changeid",
+                "codebase",
+                "comments",
+                "committer",
+                "project",
+                "repository",
+                "revision",
+                "revlink",
+                "when_timestamp",
+            ]),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn builder(b: &BuilderModel) -> Value {
+    json!({
+        "builderid": b.id, "description": b.description, "description_format": b.description_format,
+        "description_html": b.description_html, "masterids": b.masterids, "name": b.name,
+        "projectid": b.projectid, "tags": b.tags,
+    })
+}
+
+pub(crate) fn build(b: &BuildModel) -> Value {
+    json!({
+        "builderid": b.builderid, "buildid": b.id, "buildrequestid": b.buildrequestid,
+        "complete": b.complete_at.is_some(), "complete_at": b.complete_at,
+        "locks_duration_s": b.locks_duration_s, "masterid": b.masterid, "number": b.number,
+        "properties": {}, "results": b.results, "started_at": b.started_at,
+        "state_string": b.state_string, "workerid": b.workerid,
+    })
+}
+
+pub(crate) fn step(s: &StepModel) -> Value {
+    json!({
+        "buildid": s.buildid, "complete": s.complete_at.is_some(), "complete_at": s.complete_at,
+        "hidden": s.hidden, "locks_acquired_at": s.locks_acquired_at, "name": s.name,
+        "number": s.number, "results": s.results, "started_at": s.started_at,
+        "state_string": s.state_string, "stepid": s.id, "urls": s.urls,
+    })
+}
+
+pub(crate) fn log(l: &LogModel) -> Value {
+    json!({
+        "complete": l.complete, "logid": l.id, "name": l.name, "num_lines": l.num_lines,
+        "slug": l.slug, "stepid": l.stepid, "type": l.log_type,
+    })
+}
+
+pub(crate) fn worker(w: &WorkerModel) -> Value {
+    let configured_on: Vec<Value> = w
+        .configured_on
+        .iter()
+        .map(|(builderid, masterid)| json!({"builderid": builderid, "masterid": masterid}))
+        .collect();
+    let connected_to: Vec<Value> = w
+        .connected_to
+        .iter()
+        .map(|m| json!({"masterid": m}))
+        .collect();
+    json!({
+        "configured_on": configured_on, "connected_to": connected_to, "graceful": w.graceful,
+        "name": w.name, "pause_reason": w.pause_reason, "paused": w.paused, "workerid": w.id,
+        "workerinfo": w.workerinfo,
+    })
+}
+
+pub(crate) fn master(m: &MasterModel) -> Value {
+    json!({"active": m.active, "last_active": m.last_active, "masterid": m.id, "name": m.name})
+}
+
+pub(crate) fn buildrequest(r: &BuildRequestModel) -> Value {
+    json!({
+        "builderid": r.builderid, "buildrequestid": r.buildrequestid, "buildsetid": r.buildsetid,
+        "claimed": r.claimed, "claimed_at": r.claimed_at, "claimed_by_masterid": r.claimed_by_masterid,
+        "complete": r.complete, "complete_at": r.complete_at, "priority": r.priority,
+        "properties": null, "results": r.results, "submitted_at": r.submitted_at,
+        "waited_for": r.waited_for,
+    })
+}
+
+/// A patch embedded in its source stamp; the body (bytes) is sent as text.
+fn patch(p: &PatchModel) -> Value {
+    json!({
+        "author": p.author, "body": String::from_utf8_lossy(&p.body), "comment": p.comment,
+        "level": p.level, "patchid": p.patchid, "subdir": p.subdir,
+    })
+}
+
+pub(crate) fn sourcestamp(s: &SourceStampModel) -> Value {
+    json!({
+        "branch": s.branch, "codebase": s.codebase, "created_at": s.created_at,
+        "patch": s.patch.as_ref().map(patch),
+        "project": s.project, "repository": s.repository, "revision": s.revision, "ssid": s.ssid,
+    })
+}
+
+pub(crate) fn buildset(bs: &BuildSetModel, sourcestamps: &[SourceStampModel]) -> Value {
+    json!({
+        "bsid": bs.bsid, "complete": bs.complete, "complete_at": bs.complete_at,
+        "external_idstring": bs.external_idstring, "parent_buildid": bs.parent_buildid,
+        "parent_relationship": bs.parent_relationship, "reason": bs.reason,
+        "rebuilt_buildid": bs.rebuilt_buildid, "results": bs.results,
+        "sourcestamps": sourcestamps.iter().map(sourcestamp).collect::<Vec<_>>(),
+        "submitted_at": bs.submitted_at,
+    })
+}
+
+pub(crate) fn change(c: &ChangeModel, sourcestamp_of: &SourceStampModel) -> Value {
+    json!({
+        "author": c.author, "branch": c.branch, "category": c.category, "changeid": c.changeid,
+        "codebase": c.codebase, "comments": c.comments, "committer": c.committer,
+        "files": c.files, "parent_changeids": c.parent_changeids, "project": c.project,
+        "properties": properties(&c.properties), "repository": c.repository,
+        "revision": c.revision, "revlink": c.revlink, "sourcestamp": sourcestamp(sourcestamp_of),
+        "when_timestamp": c.when_timestamp,
+    })
+}
+
+/// Properties as Buildbot returns them: one object of `name -> [value, source]`.
+pub(crate) fn properties(props: &BTreeMap<String, (Value, String)>) -> Value {
+    Value::Object(
+        props
+            .iter()
+            .map(|(k, (v, s))| (k.clone(), json!([v, s])))
+            .collect(),
+    )
+}
+
+/// A scheduler with its embedded master (`null` when no master runs it).
+pub(crate) fn scheduler(s: &SchedulerModel, master_of: Option<&MasterModel>) -> Value {
+    json!({"enabled": s.enabled, "master": master_of.map(master), "name": s.name, "schedulerid": s.id})
+}
+
+/// A change source with its embedded master (`null` when no master runs it).
+pub(crate) fn changesource(c: &ChangeSourceModel, master_of: Option<&MasterModel>) -> Value {
+    json!({"changesourceid": c.id, "master": master_of.map(master), "name": c.name})
+}
+
+/// A project; `active` is `null` unless the query filters on it (then it echoes the filter).
+pub(crate) fn project(p: &ProjectModel, active: Option<bool>) -> Value {
+    json!({
+        "active": active, "description": p.description, "description_format": p.description_format,
+        "description_html": p.description_html, "name": p.name, "projectid": p.id, "slug": p.slug,
+    })
+}
+
+/// Properties as `property_list` gives them: one object each, the value JSON-encoded as
+/// Python's `json.dumps` does it (`{"passed": 2, "failed": 1}`).
+pub(crate) fn property_list(props: &BTreeMap<String, (Value, String)>) -> Vec<Value> {
+    props
+        .iter()
+        .map(|(name, (value, source))| {
+            json!({"name": name, "source": source, "value": super::pyjson::python_json_unsorted(value)})
+        })
+        .collect()
+}

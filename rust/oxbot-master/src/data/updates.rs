@@ -1,0 +1,356 @@
+//! Updates of the data API (Buildbot's `data.updates`): each writes the database, then
+//! publishes the matching event on the mq with the resource as its body. Nothing else in the
+//! engine writes state.
+
+use oxbot_core::Results;
+use oxbot_db::{Db, DbError, NewBuildset};
+use serde_json::{Map, Value, json};
+
+use crate::data::api::resources;
+use crate::mq::Mq;
+
+/// The engine's handle for changing state.
+#[derive(Clone)]
+pub struct Updates {
+    db: Db,
+    mq: Mq,
+    masterid: i64,
+}
+
+fn key(parts: &[&dyn std::fmt::Display]) -> Vec<String> {
+    parts.iter().map(ToString::to_string).collect()
+}
+
+/// Buildbot's log slug: the name with every character outside `[A-Za-z0-9_-]` replaced.
+fn slugify(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Updates {
+    pub fn new(db: Db, mq: Mq, masterid: i64) -> Updates {
+        Updates { db, mq, masterid }
+    }
+
+    pub fn masterid(&self) -> i64 {
+        self.masterid
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn mq(&self) -> &Mq {
+        &self.mq
+    }
+
+    /// Publishes a build event under Buildbot's three keys, with the full build.
+    async fn publish_build(&self, buildid: i64, event: &str) -> Result<(), DbError> {
+        let build = self.db.get_build(buildid).await?;
+        let body = resources::build(&build);
+        self.mq.publish(
+            key(&[
+                &"builders",
+                &build.builderid,
+                &"builds",
+                &build.number,
+                &event,
+            ]),
+            body.clone(),
+        );
+        self.mq
+            .publish(key(&[&"builds", &buildid, &event]), body.clone());
+        if let Some(workerid) = build.workerid {
+            self.mq.publish(
+                key(&[&"workers", &workerid, &"builds", &buildid, &event]),
+                body,
+            );
+        }
+        Ok(())
+    }
+
+    /// Publishes a step event under `builds/<id>/steps/<id>` and `steps/<id>`.
+    async fn publish_step(&self, stepid: i64, event: &str) -> Result<(), DbError> {
+        let step = self.db.get_step(stepid).await?;
+        let body = resources::step(&step);
+        self.mq.publish(
+            key(&[&"builds", &step.buildid, &"steps", &stepid, &event]),
+            body.clone(),
+        );
+        self.mq.publish(key(&[&"steps", &stepid, &event]), body);
+        Ok(())
+    }
+
+    /// Publishes a build request event under Buildbot's three keys.
+    async fn publish_build_request(&self, brid: i64, event: &str) -> Result<(), DbError> {
+        let request = self.db.get_build_request(brid).await?;
+        let body = resources::buildrequest(&request);
+        let (bsid, builderid) = (request.buildsetid, request.builderid);
+        self.mq.publish(
+            key(&[
+                &"buildsets",
+                &bsid,
+                &"builders",
+                &builderid,
+                &"buildrequests",
+                &brid,
+                &event,
+            ]),
+            body.clone(),
+        );
+        self.mq
+            .publish(key(&[&"buildrequests", &brid, &event]), body.clone());
+        self.mq.publish(
+            key(&[&"builders", &builderid, &"buildrequests", &brid, &event]),
+            body,
+        );
+        Ok(())
+    }
+
+    async fn publish_buildset(&self, bsid: i64, event: &str) -> Result<(), DbError> {
+        let buildset = self.db.get_buildset(bsid).await?;
+        let sourcestamps = self.db.get_sourcestamps_for_buildset(bsid).await?;
+        let body = resources::buildset(&buildset, &sourcestamps);
+        self.mq.publish(key(&[&"buildsets", &bsid, &event]), body);
+        Ok(())
+    }
+
+    async fn publish_worker(&self, workerid: i64, event: &str) -> Result<(), DbError> {
+        let worker = self.db.get_worker(workerid).await?;
+        self.mq.publish(
+            key(&[&"workers", &workerid, &event]),
+            resources::worker(&worker),
+        );
+        Ok(())
+    }
+
+    pub async fn add_build(
+        &self,
+        builderid: i64,
+        buildrequestid: i64,
+        workerid: i64,
+        state_string: &str,
+    ) -> Result<(i64, i64), DbError> {
+        let (id, number) = self
+            .db
+            .add_build(
+                builderid,
+                buildrequestid,
+                workerid,
+                self.masterid,
+                state_string,
+            )
+            .await?;
+        self.publish_build(id, "new").await?;
+        Ok((id, number))
+    }
+
+    pub async fn set_build_state_string(&self, buildid: i64, state: &str) -> Result<(), DbError> {
+        self.db.set_build_state_string(buildid, state).await?;
+        self.publish_build(buildid, "update").await
+    }
+
+    pub async fn finish_build(&self, buildid: i64, results: Results) -> Result<(), DbError> {
+        self.db.finish_build(buildid, results.code()).await?;
+        self.publish_build(buildid, "finished").await
+    }
+
+    pub async fn set_build_property(
+        &self,
+        buildid: i64,
+        name: &str,
+        value: &Value,
+        source: &str,
+    ) -> Result<(), DbError> {
+        self.db
+            .set_build_property(buildid, name, value, source)
+            .await?;
+        let mut props = Map::new();
+        props.insert(name.to_owned(), json!([value, source]));
+        self.mq.publish(
+            key(&[&"builds", &buildid, &"properties", &"update"]),
+            Value::Object(props),
+        );
+        Ok(())
+    }
+
+    /// Adds a step; returns `(stepid, number, name)` (the name de-duplicated as Buildbot does).
+    pub async fn add_step(&self, buildid: i64, name: &str) -> Result<(i64, i64, String), DbError> {
+        let added = self.db.add_step(buildid, name, "pending").await?;
+        self.publish_step(added.0, "new").await?;
+        Ok(added)
+    }
+
+    pub async fn start_step(&self, stepid: i64, locks_acquired: bool) -> Result<(), DbError> {
+        self.db.start_step(stepid, now(), locks_acquired).await?;
+        self.publish_step(stepid, "started").await
+    }
+
+    pub async fn set_step_state_string(&self, stepid: i64, state: &str) -> Result<(), DbError> {
+        self.db.set_step_state_string(stepid, state).await?;
+        self.publish_step(stepid, "updated").await
+    }
+
+    pub async fn finish_step(
+        &self,
+        stepid: i64,
+        results: Results,
+        hidden: bool,
+    ) -> Result<(), DbError> {
+        self.db.finish_step(stepid, results.code(), hidden).await?;
+        self.publish_step(stepid, "finished").await
+    }
+
+    /// Adds a log (`s` stream log, `t` text, `h` html); the slug is derived from the name.
+    pub async fn add_log(&self, stepid: i64, name: &str, log_type: &str) -> Result<i64, DbError> {
+        let logid = self
+            .db
+            .add_log(stepid, name, &slugify(name), log_type)
+            .await?;
+        self.publish_log(logid, "new").await?;
+        Ok(logid)
+    }
+
+    pub async fn append_log(&self, logid: i64, content: &str) -> Result<(), DbError> {
+        self.db.append_log(logid, content).await?;
+        self.publish_log(logid, "append").await
+    }
+
+    pub async fn finish_log(&self, logid: i64) -> Result<(), DbError> {
+        self.db.finish_log(logid).await?;
+        self.publish_log(logid, "finished").await
+    }
+
+    /// Publishes a log event under `logs/<id>` and `steps/<id>/logs/<slug>`.
+    async fn publish_log(&self, logid: i64, event: &str) -> Result<(), DbError> {
+        let log = self.db.get_log(logid).await?;
+        let body = resources::log(&log);
+        self.mq
+            .publish(key(&[&"logs", &logid, &event]), body.clone());
+        self.mq.publish(
+            key(&[&"steps", &log.stepid, &"logs", &log.slug, &event]),
+            body,
+        );
+        Ok(())
+    }
+
+    pub async fn build_requests_claimed(&self, brids: &[i64]) -> Result<(), DbError> {
+        for brid in brids {
+            self.publish_build_request(*brid, "claimed").await?;
+        }
+        Ok(())
+    }
+
+    pub async fn unclaim_build_requests(&self, brids: &[i64]) -> Result<(), DbError> {
+        self.db.unclaim_build_requests(brids).await?;
+        for brid in brids {
+            self.publish_build_request(*brid, "unclaimed").await?;
+        }
+        Ok(())
+    }
+
+    pub async fn complete_build_requests(
+        &self,
+        brids: &[i64],
+        results: Results,
+    ) -> Result<(), DbError> {
+        self.db
+            .complete_build_requests(brids, results.code(), now())
+            .await?;
+        for brid in brids {
+            self.publish_build_request(*brid, "complete").await?;
+        }
+        Ok(())
+    }
+
+    /// Completes a buildset once all its requests are complete, with the worst of their results.
+    pub async fn maybe_complete_buildset(&self, bsid: i64) -> Result<(), DbError> {
+        let requests = self.db.get_build_requests_for_buildset(bsid).await?;
+        if requests.iter().any(|r| !r.complete) {
+            return Ok(());
+        }
+        let results = requests
+            .iter()
+            .filter_map(|r| Results::try_from(r.results).ok())
+            .fold(Results::Success, Results::worst);
+        self.db
+            .complete_buildset(bsid, results.code(), now())
+            .await?;
+        self.publish_buildset(bsid, "complete").await
+    }
+
+    /// Adds a buildset with one request per builder (Buildbot's `addBuildset`).
+    pub async fn add_buildset(
+        &self,
+        mut buildset: NewBuildset,
+    ) -> Result<(i64, std::collections::BTreeMap<i64, i64>), DbError> {
+        buildset.submitted_at = now();
+        let (bsid, brids) = self.db.add_buildset(buildset).await?;
+        self.publish_buildset(bsid, "new").await?;
+        for brid in brids.values() {
+            self.publish_build_request(*brid, "new").await?;
+        }
+        Ok((bsid, brids))
+    }
+
+    /// Adds a change and announces it (`changes/<id>/new`), as Buildbot's `addChange`.
+    pub async fn add_change(&self, change: oxbot_db::NewChange) -> Result<i64, DbError> {
+        let changeid = self.db.add_change(&change).await?;
+        let model = self.db.get_change(changeid).await?;
+        let ss = self.db.get_sourcestamp(model.sourcestampid).await?;
+        let body = resources::change(&model, &ss);
+        self.mq.publish(key(&[&"changes", &changeid, &"new"]), body);
+        Ok(changeid)
+    }
+
+    pub async fn worker_connected(
+        &self,
+        workerid: i64,
+        info: &Map<String, Value>,
+    ) -> Result<(), DbError> {
+        // Buildbot keeps these four keys of the worker's info as `workerinfo`.
+        let workerinfo: Map<String, Value> = ["access_uri", "admin", "host", "version"]
+            .iter()
+            .map(|k| {
+                (
+                    (*k).to_owned(),
+                    info.get(*k).cloned().unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+        self.db
+            .worker_connected(workerid, self.masterid, &Value::Object(workerinfo))
+            .await?;
+        self.publish_worker(workerid, "connected").await
+    }
+
+    pub async fn worker_disconnected(&self, workerid: i64) -> Result<(), DbError> {
+        self.db.worker_disconnected(workerid, self.masterid).await?;
+        self.publish_worker(workerid, "disconnected").await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_replace_unsafe_characters() {
+        assert_eq!(slugify("stdio"), "stdio");
+        assert_eq!(slugify("err.text"), "err_text");
+        assert_eq!(slugify("html text"), "html_text");
+    }
+}

@@ -1,0 +1,420 @@
+//! The master: registers the configuration in the database, runs the worker listeners and the
+//! botmaster, answers control actions, and shuts down cleanly (Buildbot's `master.py`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use oxbot_core::config::{MasterConfig, SchedulerConfig};
+use oxbot_db::{Db, DbError};
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::info;
+
+use crate::control::{BoxFuture, Control, ControlError, ForceResult};
+use crate::data::api::DataApi;
+use crate::data::updates::Updates;
+use crate::mq::Mq;
+use crate::process::botmaster::BotMaster;
+use crate::worker::manager::WorkerManager;
+use oxbot_db::NewBuildset;
+
+/// A started master.
+#[derive(Clone)]
+pub struct Master {
+    config: Arc<MasterConfig>,
+    db: Db,
+    mq: Mq,
+    updates: Updates,
+    botmaster: BotMaster,
+    workers: WorkerManager,
+    builderids: BTreeMap<String, i64>,
+}
+
+impl Master {
+    /// Registers this master, its builders, workers and schedulers in the database.
+    pub async fn start(
+        config: Arc<MasterConfig>,
+        db: Db,
+        name: &str,
+        callbacks: Option<Arc<dyn oxbot_core::python::PythonCallbacks>>,
+    ) -> Result<Master, DbError> {
+        let masterid = db.find_master_id(name).await?;
+        // Buildbot's start-up housekeeping: what a previous run of this master (or a master
+        // that stopped answering) left unfinished is finished RETRY and its claims released.
+        db.master_stopped(masterid).await?;
+        db.expire_masters(oxbot_db::now(), true).await?;
+        db.set_master_state(masterid, true).await?;
+        let mq = Mq::new();
+        let updates = Updates::new(db.clone(), mq.clone(), masterid);
+
+        db.remove_builder_masters(masterid).await?;
+        let mut builderids = BTreeMap::new();
+        for builder in &config.builders {
+            let id = db.find_builder_id(&builder.name).await?;
+            let projectid = match &builder.project {
+                Some(project) => Some(db.find_project_id(project).await?),
+                None => None,
+            };
+            db.update_builder_info(
+                id,
+                builder.description.as_deref(),
+                None,
+                None,
+                projectid,
+                &builder.tags,
+            )
+            .await?;
+            db.add_builder_master(id, masterid).await?;
+            builderids.insert(builder.name.clone(), id);
+        }
+        let mut workerids = HashMap::new();
+        for worker in &config.workers {
+            let id = db.find_worker_id(&worker.name).await?;
+            let ids: Vec<i64> = config
+                .builders
+                .iter()
+                .filter(|b| b.workernames.contains(&worker.name))
+                .filter_map(|b| builderids.get(&b.name).copied())
+                .collect();
+            db.worker_configured(id, masterid, &ids).await?;
+            workerids.insert(worker.name.clone(), id);
+        }
+        for scheduler in &config.schedulers {
+            let id = db.find_scheduler_id(&scheduler.name).await?;
+            db.set_scheduler_master(id, Some(masterid)).await?;
+        }
+        let workers = WorkerManager::new();
+        workers.configure(&config, &workerids);
+        let botmaster = BotMaster::new(
+            db.clone(),
+            updates.clone(),
+            workers.clone(),
+            config.clone(),
+            callbacks,
+        );
+        botmaster.set_builders(config.clone(), builderids.clone());
+        info!(masterid, builders = builderids.len(), "master registered");
+        Ok(Master {
+            config,
+            db,
+            mq,
+            updates,
+            botmaster,
+            workers,
+            builderids,
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn mq(&self) -> &Mq {
+        &self.mq
+    }
+
+    pub fn config(&self) -> &Arc<MasterConfig> {
+        &self.config
+    }
+
+    /// The read side of the data API over this master's database, with its force schedulers.
+    pub fn data_api(&self) -> DataApi {
+        let api = DataApi::new(self.db.clone());
+        api.set_forceschedulers(
+            self.config
+                .schedulers
+                .iter()
+                .filter(|s| s.kind == "ForceScheduler")
+                .map(|s| {
+                    json!({
+                        "all_fields": s.args.get("all_fields").cloned().unwrap_or_else(|| json!([])),
+                        "builder_names": s.builder_names,
+                        "button_name": s.args.get("button_name").cloned().unwrap_or_else(|| json!(s.name)),
+                        "enabled": true,
+                        "label": s.args.get("label").cloned().unwrap_or_else(|| json!(s.name)),
+                        "name": s.name,
+                    })
+                })
+                .collect(),
+        );
+        api
+    }
+
+    /// Runs the worker listeners and the botmaster until `shutdown` flips to true, then stops
+    /// every running build (recorded as Buildbot does on a master shutdown) and marks this
+    /// master inactive.
+    pub async fn run(
+        &self,
+        worker_listeners: Vec<TcpListener>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let stop = {
+            let shutdown = shutdown.clone();
+            move || {
+                let mut shutdown = shutdown.clone();
+                async move {
+                    let _ = shutdown.wait_for(|s| *s).await;
+                }
+            }
+        };
+        let mut tasks = Vec::new();
+        for listener in worker_listeners {
+            tasks.push(tokio::spawn(crate::worker::listener::serve(
+                listener,
+                self.workers.clone(),
+                self.botmaster.clone(),
+                self.updates.clone(),
+                stop(),
+            )));
+        }
+        let botmaster = self.botmaster.clone();
+        let distributor = tokio::spawn({
+            let stop = stop();
+            async move { botmaster.run(stop).await }
+        });
+        for source in &self.config.change_sources {
+            if source.kind != "GitPoller" {
+                continue;
+            }
+            match crate::changes::gitpoller::GitPoller::from_config(source) {
+                Ok(poller) => {
+                    tasks.push(tokio::spawn(poller.run(self.updates.clone(), stop())));
+                }
+                Err(err) => tracing::warn!(source = %source.name, "{err}"),
+            }
+        }
+        for scheduler in &self.config.schedulers {
+            if matches!(scheduler.kind.as_str(), "Periodic" | "Nightly") {
+                match crate::schedulers::timed::TimedScheduler::from_config(
+                    scheduler,
+                    &self.builderids,
+                ) {
+                    Ok(s) => tasks.push(tokio::spawn(s.run(self.updates.clone(), stop()))),
+                    Err(err) => tracing::warn!(scheduler = %scheduler.name, "{err}"),
+                }
+                continue;
+            }
+            if !matches!(
+                scheduler.kind.as_str(),
+                "SingleBranchScheduler" | "AnyBranchScheduler"
+            ) {
+                continue;
+            }
+            match crate::schedulers::basic::BranchScheduler::from_config(
+                scheduler,
+                &self.builderids,
+            ) {
+                Ok(s) => {
+                    tasks.push(tokio::spawn(s.run(
+                        self.mq.clone(),
+                        self.updates.clone(),
+                        stop(),
+                    )));
+                }
+                Err(err) => tracing::warn!(scheduler = %scheduler.name, "{err}"),
+            }
+        }
+        tasks.push(tokio::spawn({
+            let db = self.db.clone();
+            let masterid = self.updates.masterid();
+            let stop = stop();
+            async move { heartbeat(db, masterid, stop).await }
+        }));
+        let _ = shutdown.wait_for(|s| *s).await;
+        info!("master shutting down");
+        distributor.abort();
+        self.botmaster.stop_all_builds().await;
+        for task in tasks {
+            let _ = task.await;
+        }
+        for conn in self.workers.connections() {
+            conn.close();
+        }
+        if let Err(err) = self
+            .db
+            .set_master_state(self.updates.masterid(), false)
+            .await
+        {
+            tracing::warn!(cause = %err, "could not mark the master inactive");
+        }
+    }
+
+    fn force_scheduler(&self, name: &str) -> Option<&SchedulerConfig> {
+        self.config
+            .schedulers
+            .iter()
+            .find(|s| s.name == name && s.kind == "ForceScheduler")
+    }
+
+    async fn do_force(
+        &self,
+        scheduler: &str,
+        params: Map<String, Value>,
+    ) -> Result<ForceResult, ControlError> {
+        let sched = self.force_scheduler(scheduler).ok_or_else(|| {
+            ControlError::NotFound(format!("no such forcescheduler '{scheduler}'"))
+        })?;
+        let builder_names: Vec<String> = match params.get("builderid") {
+            Some(id) => {
+                let id = id
+                    .as_i64()
+                    .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
+                    .ok_or_else(|| ControlError::Invalid {
+                        message: "invalid builderid".into(),
+                        fields: BTreeMap::new(),
+                    })?;
+                let name = self
+                    .builderids
+                    .iter()
+                    .find(|(_, v)| **v == id)
+                    .map(|(k, _)| k.clone())
+                    .ok_or_else(|| ControlError::NotFound(format!("no builder with id {id}")))?;
+                vec![name]
+            }
+            None => match params.get("builderNames").and_then(Value::as_array) {
+                Some(names) => names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                None => sched.builder_names.clone(),
+            },
+        };
+        for name in &builder_names {
+            if !sched.builder_names.contains(name) {
+                return Err(ControlError::Invalid {
+                    message: format!("unknown builder name '{name}' for scheduler '{scheduler}'"),
+                    fields: BTreeMap::new(),
+                });
+            }
+        }
+        let text = |key: &str| params.get(key).and_then(Value::as_str).map(str::to_owned);
+        let reason = text("reason").unwrap_or_else(|| "force build".to_owned());
+        let owner = text("owner")
+            .or_else(|| text("username"))
+            .unwrap_or_else(|| "anonymous".to_owned());
+        let mut properties = vec![
+            (
+                "reason".to_owned(),
+                Value::from(reason.clone()),
+                "Force Build Form".to_owned(),
+            ),
+            (
+                "owner".to_owned(),
+                Value::from(owner.clone()),
+                "Force Build Form".to_owned(),
+            ),
+            (
+                "scheduler".to_owned(),
+                Value::from(scheduler),
+                "Scheduler".to_owned(),
+            ),
+        ];
+        properties.extend(
+            sched
+                .properties
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone(), "Scheduler".to_owned())),
+        );
+        for name in force_property_names(sched) {
+            if let Some(value) = params.get(&name) {
+                properties.push((name, value.clone(), "Force Build Form".to_owned()));
+            }
+        }
+        let ssid = self
+            .db
+            .find_sourcestamp_id(&oxbot_db::NewSourceStamp {
+                branch: text("branch"),
+                revision: text("revision"),
+                repository: text("repository").unwrap_or_default(),
+                project: text("project").unwrap_or_default(),
+                codebase: String::new(),
+                patch: None,
+            })
+            .await
+            .map_err(|e| ControlError::Internal(e.to_string()))?;
+        let builderids: Vec<i64> = builder_names
+            .iter()
+            .filter_map(|n| self.builderids.get(n).copied())
+            .collect();
+        let (bsid, brids) = self
+            .updates
+            .add_buildset(NewBuildset {
+                sourcestamp_ids: vec![ssid],
+                reason: format!("A build was forced by '{owner}': {reason}"),
+                properties,
+                builderids,
+                ..NewBuildset::default()
+            })
+            .await
+            .map_err(|e| ControlError::Internal(e.to_string()))?;
+        self.botmaster.wake();
+        Ok(ForceResult { bsid, brids })
+    }
+}
+
+/// Every minute, marks this master alive and expires masters that stopped answering
+/// (Buildbot's `MasterService` heartbeat), until `shutdown` resolves.
+async fn heartbeat(db: Db, masterid: i64, shutdown: impl std::future::Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+        let beat = async {
+            db.set_master_state(masterid, true).await?;
+            db.expire_masters(oxbot_db::now(), false).await
+        };
+        if let Err(err) = beat.await {
+            tracing::warn!(cause = %err, "master heartbeat failed");
+        }
+    }
+}
+
+/// The names of a ForceScheduler's property parameters, as the config loader lists them.
+fn force_property_names(sched: &SchedulerConfig) -> Vec<String> {
+    sched
+        .args
+        .get("properties")
+        .and_then(Value::as_array)
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Control for Master {
+    fn force(
+        &self,
+        scheduler: String,
+        params: Map<String, Value>,
+    ) -> BoxFuture<'_, Result<ForceResult, ControlError>> {
+        Box::pin(async move { self.do_force(&scheduler, params).await })
+    }
+
+    fn stop_build(
+        &self,
+        buildid: i64,
+        reason: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ControlError>> {
+        Box::pin(async move {
+            let reason = reason.unwrap_or_else(|| "<no reason given>".to_owned());
+            if self
+                .botmaster
+                .stop_build(buildid, &reason, oxbot_core::Results::Cancelled)
+            {
+                Ok(())
+            } else {
+                Err(ControlError::NotFound(format!(
+                    "build {buildid} is not running on this master"
+                )))
+            }
+        })
+    }
+}

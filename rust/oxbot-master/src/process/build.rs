@@ -1,0 +1,499 @@
+//! One build, from claimed request to finished row (Buildbot's `process/build.py`): properties,
+//! the `worker_preparation` step, the factory's steps with their result rules, the final
+//! `state_string` and results, and stopping.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use oxbot_core::Results;
+use oxbot_core::config::{BuilderConfig, StepConfig};
+use oxbot_core::python::PythonCallbacks;
+use serde_json::{Map, Value};
+use tokio::sync::{Mutex, watch};
+use tracing::{info, warn};
+
+use crate::data::updates::Updates;
+use crate::process::properties::{Properties, RenderError, is_truthy};
+use crate::process::step::{
+    StepContext, StepError, StepFlags, compute_result_and_termination, current_summary,
+    result_summary,
+};
+use crate::schedulers::triggerable::Triggerable;
+use crate::steps::Step;
+use crate::worker::connection::WorkerConnection;
+
+/// A source stamp of a build, as its steps read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceStamp {
+    pub codebase: String,
+    pub branch: Option<String>,
+    pub revision: Option<String>,
+    pub repository: String,
+    pub project: String,
+}
+
+/// What a build shares with its steps.
+pub struct BuildShared {
+    pub buildid: i64,
+    pub number: i64,
+    pub builder_name: String,
+    pub env: Map<String, Value>,
+    pub sourcestamps: Vec<SourceStamp>,
+    pub properties: Mutex<Properties>,
+    pub worker: Arc<WorkerConnection>,
+    /// The configuration's `Triggerable` schedulers, for `Trigger` steps.
+    pub triggerables: Arc<BTreeMap<String, Triggerable>>,
+}
+
+/// What builds use from the rest of the master: the configuration's Python and its
+/// triggerable schedulers.
+#[derive(Clone, Default)]
+pub struct BuildServices {
+    pub callbacks: Option<Arc<dyn PythonCallbacks>>,
+    pub triggerables: Arc<BTreeMap<String, Triggerable>>,
+}
+
+/// What the build runner needs to start a build.
+pub struct BuildRequestInfo {
+    pub brid: i64,
+    pub bsid: i64,
+    pub builderid: i64,
+    pub sourcestamps: Vec<SourceStamp>,
+    /// Buildset properties (`name -> (value, source)`).
+    pub properties: Vec<(String, Value, String)>,
+}
+
+/// Why a build is being stopped, and the result it then gets (Buildbot's
+/// `stopBuild(reason, results)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopRequest {
+    pub reason: String,
+    pub results: Results,
+}
+
+/// A running build's stop switch: a stop request interrupts the current step.
+#[derive(Debug, Clone)]
+pub struct BuildControl {
+    pub buildid: i64,
+    stop: watch::Sender<Option<StopRequest>>,
+}
+
+impl BuildControl {
+    /// Buildbot's `stopBuild(reason, results)`; a user's stop is CANCELLED, a master shutdown
+    /// RETRY.
+    pub fn stop(&self, reason: &str, results: Results) {
+        self.stop.send_if_modified(|current| {
+            if current.is_some() {
+                return false;
+            }
+            *current = Some(StopRequest {
+                reason: reason.to_owned(),
+                results,
+            });
+            true
+        });
+    }
+}
+
+/// A build whose row exists, ready to run.
+pub struct CreatedBuild {
+    pub buildid: i64,
+    pub number: i64,
+    stopped: watch::Receiver<Option<StopRequest>>,
+}
+
+/// Creates the build row and its control; the build itself runs with [`run_build`].
+pub async fn create_build(
+    updates: &Updates,
+    request: &BuildRequestInfo,
+    workerid: i64,
+) -> Result<(CreatedBuild, BuildControl), StepError> {
+    let (buildid, number) = updates
+        .add_build(request.builderid, request.brid, workerid, "created")
+        .await?;
+    let (stop, stopped) = watch::channel(None);
+    Ok((
+        CreatedBuild {
+            buildid,
+            number,
+            stopped,
+        },
+        BuildControl { buildid, stop },
+    ))
+}
+
+/// Runs a build to its end and returns its results (the build row is finished).
+#[tracing::instrument(skip_all, fields(builder = %builder.name, buildid))]
+pub async fn run_build(
+    updates: Updates,
+    builder: Arc<BuilderConfig>,
+    global_properties: &Map<String, Value>,
+    request: BuildRequestInfo,
+    created: CreatedBuild,
+    worker: Arc<WorkerConnection>,
+    services: BuildServices,
+) -> Results {
+    let CreatedBuild {
+        buildid,
+        number,
+        stopped,
+    } = created;
+    tracing::Span::current().record("buildid", buildid);
+    let shared = Arc::new(BuildShared {
+        buildid,
+        number,
+        builder_name: builder.name.clone(),
+        env: builder.env.clone(),
+        sourcestamps: request.sourcestamps.clone(),
+        properties: Mutex::new(build_properties(
+            &builder,
+            global_properties,
+            &request,
+            number,
+            &worker,
+            services.callbacks,
+        )),
+        worker,
+        triggerables: services.triggerables,
+    });
+    let runner = BuildRunner {
+        updates,
+        shared,
+        stopped,
+        text: Vec::new(),
+        results: Results::Success,
+    };
+    runner.run(&builder).await
+}
+
+struct BuildRunner {
+    updates: Updates,
+    shared: Arc<BuildShared>,
+    stopped: watch::Receiver<Option<StopRequest>>,
+    text: Vec<String>,
+    results: Results,
+}
+
+impl BuildRunner {
+    async fn run(mut self, builder: &BuilderConfig) -> Results {
+        let (results, text) = match self.run_steps(builder).await {
+            Ok(()) => {
+                let stop_reason = self.stopped.borrow().as_ref().map(|s| s.reason.clone());
+                let mut text: Vec<String> = match self.results {
+                    Results::Failure => vec!["failed".into()],
+                    Results::Warnings => vec!["warnings".into()],
+                    Results::Exception => vec!["exception".into()],
+                    Results::Retry => vec!["retry".into()],
+                    Results::Cancelled => vec!["cancelled".into()],
+                    Results::Success | Results::Skipped => {
+                        vec!["build".into(), "successful".into()]
+                    }
+                };
+                if let Some(reason) = stop_reason {
+                    text.push(format!("({reason})"));
+                }
+                text.append(&mut self.text);
+                (self.results, text)
+            }
+            Err(BuildEnd { results, text }) => (self.results.worst(results), text),
+        };
+        let buildid = self.shared.buildid;
+        if let Err(err) = self
+            .updates
+            .set_build_state_string(buildid, &text.join(" "))
+            .await
+        {
+            warn!(cause = %err, "could not record the build's state");
+        }
+        if let Err(err) = self.updates.finish_build(buildid, results).await {
+            warn!(cause = %err, "could not finish the build row");
+        }
+        info!(results = results.name(), "build finished");
+        results
+    }
+
+    async fn run_steps(&mut self, builder: &BuilderConfig) -> Result<(), BuildEnd> {
+        let buildid = self.shared.buildid;
+        let prep = self
+            .updates
+            .add_step(buildid, "worker_preparation")
+            .await
+            .map_err(BuildEnd::exception)?;
+        self.updates
+            .start_step(prep.0, true)
+            .await
+            .map_err(BuildEnd::exception)?;
+        self.flush_properties().await.map_err(BuildEnd::exception)?;
+        for state in ["starting", "preparing worker", "pinging worker"] {
+            self.updates
+                .set_build_state_string(buildid, state)
+                .await
+                .map_err(BuildEnd::exception)?;
+        }
+        if let Err(err) = self.shared.worker.ping().await {
+            warn!(cause = %err, "worker did not answer the ping");
+            let _ = self
+                .updates
+                .finish_step(prep.0, Results::Exception, false)
+                .await;
+            return Err(BuildEnd::new(Results::Retry, &["worker", "not", "pinged"]));
+        }
+        let ready = format!("worker {} ready", self.shared.worker.name());
+        self.updates
+            .set_step_state_string(prep.0, &ready)
+            .await
+            .map_err(BuildEnd::exception)?;
+        self.updates
+            .finish_step(prep.0, Results::Success, false)
+            .await
+            .map_err(BuildEnd::exception)?;
+        self.updates
+            .set_build_state_string(buildid, "building")
+            .await
+            .map_err(BuildEnd::exception)?;
+
+        let mut terminate = false;
+        for config in &builder.factory.steps {
+            if terminate && !config.always_run {
+                continue;
+            }
+            if self.stopped.borrow().is_some() && !config.always_run {
+                continue;
+            }
+            let step_terminates = self.run_step(config).await.map_err(BuildEnd::exception)?;
+            if self.shared.worker.is_lost() {
+                self.results = Results::Retry;
+                self.text = vec!["lost".into(), "connection".into()];
+                return Ok(());
+            }
+            terminate |= step_terminates;
+        }
+        if let Some(stop) = self.stopped.borrow().as_ref() {
+            self.results = self.results.worst(stop.results);
+        }
+        Ok(())
+    }
+
+    /// Runs one configured step and folds its result into the build's.
+    async fn run_step(&mut self, config: &StepConfig) -> Result<bool, StepError> {
+        let props = self.shared.properties.lock().await.clone();
+        let name = match props.render(&config.name) {
+            Ok(Value::String(name)) => name,
+            _ => Step::default_name(&config.kind),
+        };
+        let (stepid, _number, name) = self.updates.add_step(self.shared.buildid, &name).await?;
+        self.updates.start_step(stepid, true).await?;
+        let do_step = match do_step_if(config.do_step_if.as_ref(), &props) {
+            Ok(decision) => decision,
+            Err(err) => return self.fail_step(stepid, config, &err).await,
+        };
+        if !do_step {
+            self.updates
+                .set_step_state_string(stepid, "skipped")
+                .await?;
+            self.updates
+                .finish_step(stepid, Results::Skipped, false)
+                .await?;
+            return Ok(false);
+        }
+        let args = match props.render(&Value::Object(config.args.clone())) {
+            Ok(Value::Object(args)) => args,
+            Ok(_) => Map::new(),
+            Err(err) => {
+                return self
+                    .fail_step(stepid, config, &StepError::Render(err))
+                    .await;
+            }
+        };
+        let step = match Step::from_config(config, &args, &name) {
+            Ok(step) => step,
+            Err(err) => return self.fail_step(stepid, config, &err).await,
+        };
+        self.updates
+            .set_step_state_string(stepid, &current_summary(config, &step, &props))
+            .await?;
+        let mut ctx = StepContext {
+            build: self.shared.clone(),
+            updates: self.updates.clone(),
+            stepid,
+            interrupt: self.stopped.clone(),
+            logs: Vec::new(),
+            description_done: None,
+        };
+        let outcome = step.run(&mut ctx).await;
+        let results = match &outcome {
+            Ok(results) => *results,
+            Err(StepError::Failed) => Results::Failure,
+            Err(StepError::Remote(crate::process::remote_command::RemoteError::WorkerLost(_))) => {
+                Results::Retry
+            }
+            Err(err) => {
+                let log = ctx.add_log("err.text").await?;
+                self.updates
+                    .append_log(log.logid, &format!("h{err}\n"))
+                    .await?;
+                Results::Exception
+            }
+        };
+        // Buildbot: a stopped step ends CANCELLED, or EXCEPTION unless it was RETRY.
+        let results = match (self.stopped.borrow().is_some(), results) {
+            (true, Results::Retry | Results::Cancelled) | (false, _) => results,
+            (true, _) => Results::Exception,
+        };
+        for log in &ctx.logs {
+            self.updates.finish_log(log.logid).await?;
+        }
+        let props = self.shared.properties.lock().await.clone();
+        let summary = result_summary(
+            config,
+            &step,
+            &props,
+            ctx.description_done.as_deref(),
+            results,
+        );
+        self.updates.set_step_state_string(stepid, &summary).await?;
+        let hidden = match &config.hide_step_if {
+            Some(Value::Bool(hide)) => *hide,
+            Some(other) => match (oxbot_core::python::handle_of(other), props.callbacks()) {
+                (Some(handle), Some(callbacks)) => callbacks
+                    .step_condition(handle, &props.values(), Some(results.code()))
+                    .unwrap_or_else(|err| {
+                        warn!(cause = %err, "hideStepIf failed; the step stays visible");
+                        false
+                    }),
+                _ => is_truthy(&props.render(other).unwrap_or(Value::Null)),
+            },
+            None => false,
+        };
+        self.updates.finish_step(stepid, results, hidden).await?;
+        Ok(self.fold(config, results, summary))
+    }
+
+    /// Ends a step in EXCEPTION with the error in its `err.text` log.
+    async fn fail_step(
+        &mut self,
+        stepid: i64,
+        config: &StepConfig,
+        err: &StepError,
+    ) -> Result<bool, StepError> {
+        warn!(cause = %err, "step failed to start");
+        let logid = self.updates.add_log(stepid, "err.text", "t").await?;
+        self.updates.append_log(logid, &format!("{err}\n")).await?;
+        self.updates.finish_log(logid).await?;
+        let summary = format!("{err} (exception)");
+        self.updates.set_step_state_string(stepid, &summary).await?;
+        self.updates
+            .finish_step(stepid, Results::Exception, false)
+            .await?;
+        Ok(self.fold(config, Results::Exception, summary))
+    }
+
+    /// Folds a step result into the build's (Buildbot's `stepDone`), adding the step's summary
+    /// to the build's text when `updateBuildSummaryPolicy` says so.
+    fn fold(&mut self, config: &StepConfig, results: Results, summary: String) -> bool {
+        let flags = StepFlags::from_config(config);
+        let mut policy = vec![Results::Exception, Results::Retry, Results::Cancelled];
+        if flags.flunk_on_failure || flags.halt_on_failure || flags.warn_on_failure {
+            policy.push(Results::Failure);
+        }
+        if flags.warn_on_warnings || flags.flunk_on_warnings {
+            policy.push(Results::Warnings);
+        }
+        if policy.contains(&results) {
+            self.text.push(summary);
+        }
+        let (build_results, terminate) =
+            compute_result_and_termination(&flags, results, self.results);
+        self.results = build_results;
+        terminate
+    }
+
+    async fn flush_properties(&self) -> Result<(), StepError> {
+        let props = self.shared.properties.lock().await.clone();
+        for (name, value, source) in props.iter() {
+            self.updates
+                .set_build_property(self.shared.buildid, name, value, source)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Buildbot's `doStepIf`: a boolean, a renderable, or a Python callable given the step.
+fn do_step_if(setting: Option<&Value>, props: &Properties) -> Result<bool, StepError> {
+    let Some(setting) = setting else {
+        return Ok(true);
+    };
+    match (oxbot_core::python::handle_of(setting), props.callbacks()) {
+        (Some(handle), Some(callbacks)) => callbacks
+            .step_condition(handle, &props.values(), None)
+            .map_err(|err| StepError::Render(RenderError::Python(err))),
+        (Some(_), None) => Err(StepError::Unsupported("doStepIf callables".to_owned())),
+        (None, _) => Ok(is_truthy(&props.render(setting)?)),
+    }
+}
+
+/// How a build ended early.
+struct BuildEnd {
+    results: Results,
+    text: Vec<String>,
+}
+
+impl BuildEnd {
+    fn new(results: Results, words: &[&str]) -> BuildEnd {
+        BuildEnd {
+            results,
+            text: words.iter().map(|w| (*w).to_owned()).collect(),
+        }
+    }
+
+    fn exception(err: impl std::fmt::Display) -> BuildEnd {
+        warn!(cause = %err, "build failed");
+        BuildEnd::new(Results::Exception, &["build", "exception"])
+    }
+}
+
+/// The properties a build starts with, by Buildbot's precedence (global, builder, worker,
+/// buildset, then the build's own).
+fn build_properties(
+    builder: &BuilderConfig,
+    global: &Map<String, Value>,
+    request: &BuildRequestInfo,
+    number: i64,
+    worker: &WorkerConnection,
+    callbacks: Option<Arc<dyn PythonCallbacks>>,
+) -> Properties {
+    let mut props = Properties::with_callbacks(callbacks);
+    props.update_from_map(global, "Global");
+    props.update_from_map(&builder.properties, "Builder");
+    props.set("buildername", Value::from(builder.name.clone()), "Builder");
+    props.set("builderid", Value::from(request.builderid), "Builder");
+    for (name, value) in worker.properties() {
+        props.set(&name, value, "Worker");
+    }
+    props.set(
+        "builddir",
+        Value::from(worker.builder_dir(&builder.name)),
+        "Worker",
+    );
+    for (name, value, source) in &request.properties {
+        props.set(name, value.clone(), source);
+    }
+    props.set("buildnumber", Value::from(number), "Build");
+    if let Some(ss) = request.sourcestamps.first() {
+        props.set(
+            "branch",
+            ss.branch.clone().map_or(Value::Null, Value::from),
+            "Build",
+        );
+        props.set(
+            "revision",
+            ss.revision.clone().map_or(Value::Null, Value::from),
+            "Build",
+        );
+        props.set("repository", Value::from(ss.repository.clone()), "Build");
+        props.set("codebase", Value::from(ss.codebase.clone()), "Build");
+        props.set("project", Value::from(ss.project.clone()), "Build");
+    }
+    props
+}

@@ -1,0 +1,37 @@
+//! Schedulers (Buildbot's `schedulers/`): what turns changes into buildsets. The
+//! `ForceScheduler` lives in `master.rs` (it answers the force action); change-driven
+//! schedulers are here.
+
+pub mod basic;
+pub mod timed;
+pub mod triggerable;
+
+use oxbot_core::config::{SchedulerConfig, Value};
+
+/// The properties a scheduler gives its buildsets: its own, and `scheduler` naming it (all with
+/// source `Scheduler`, as Buildbot's `addBuildsetFor...` sets them).
+pub fn buildset_properties(config: &SchedulerConfig) -> Vec<(String, Value, String)> {
+    let mut properties: Vec<(String, Value, String)> = config
+        .properties
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone(), "Scheduler".to_owned()))
+        .collect();
+    properties.push((
+        "scheduler".to_owned(),
+        Value::from(config.name.clone()),
+        "Scheduler".to_owned(),
+    ));
+    properties
+}
+
+/// The buildset reason: the scheduler's `reason`, or Buildbot's default, with `%(classname)s`
+/// and `%(name)s` filled in.
+pub fn reason(config: &SchedulerConfig) -> String {
+    config
+        .args
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or("The %(classname)s scheduler named '%(name)s' triggered this build")
+        .replace("%(classname)s", &config.kind)
+        .replace("%(name)s", &config.name)
+}

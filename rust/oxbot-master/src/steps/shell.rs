@@ -1,0 +1,125 @@
+//! `ShellCommand` and its kin (`Configure`, `Compile`, `Test`): one `shell` remote command
+//! whose output goes to the `stdio` log (Buildbot's `steps/shell.py`).
+
+use oxbot_core::Results;
+use serde_json::{Map, Value, json};
+
+use super::{arg_int, arg_str, join_list};
+use crate::process::remote_command::{CommandOutcome, RemoteCommand};
+use crate::process::step::{StepContext, StepError};
+
+/// Arguments of a shell step, rendered.
+#[derive(Debug, Clone)]
+pub struct ShellCommand {
+    pub command: Value,
+    pub workdir: Option<String>,
+    pub env: Map<String, Value>,
+    pub timeout: Option<i64>,
+    pub max_time: Option<i64>,
+    pub description: Option<String>,
+    pub description_done: Option<String>,
+    /// Arguments passed through to the worker unchanged (`usePTY`, `logEnviron`...).
+    pub passthrough: Map<String, Value>,
+}
+
+/// Arguments of Buildbot's `RemoteShellCommand` that go to the worker as they are.
+const PASSTHROUGH: &[(&str, &str)] = &[
+    ("usePTY", "usePTY"),
+    ("logEnviron", "logEnviron"),
+    ("sigtermTime", "sigtermTime"),
+    ("interruptSignal", "interruptSignal"),
+    ("initialStdin", "initial_stdin"),
+    ("want_stdout", "want_stdout"),
+    ("want_stderr", "want_stderr"),
+    ("maxTime", "maxTime"),
+    ("max_lines", "max_lines"),
+];
+
+impl ShellCommand {
+    pub fn from_args(
+        args: &Map<String, Value>,
+        description: Option<&str>,
+        description_done: Option<&str>,
+    ) -> Result<ShellCommand, StepError> {
+        let command = args
+            .get("command")
+            .cloned()
+            .filter(|c| !c.is_null())
+            .ok_or_else(|| {
+                StepError::Config("ShellCommand's `command' argument is not specified".to_owned())
+            })?;
+        let passthrough = PASSTHROUGH
+            .iter()
+            .filter_map(|(from, to)| args.get(*from).map(|v| ((*to).to_owned(), v.clone())))
+            .collect();
+        Ok(ShellCommand {
+            command,
+            workdir: arg_str(args, "workdir"),
+            env: match args.get("env") {
+                Some(Value::Object(env)) => env.clone(),
+                _ => Map::new(),
+            },
+            timeout: arg_int(args, "timeout"),
+            max_time: arg_int(args, "maxTime"),
+            description: description.map(str::to_owned),
+            description_done: description_done.map(str::to_owned),
+            passthrough,
+        })
+    }
+
+    /// Buildbot's `command_to_string`: `'sh test.sh'`, or the first two words and `...`.
+    pub fn command_summary(&self) -> Option<String> {
+        let words: Vec<String> = match &self.command {
+            Value::String(s) => s.split_whitespace().map(str::to_owned).collect(),
+            Value::Array(items) => items.iter().filter_map(join_list).collect(),
+            _ => return None,
+        };
+        match words.len() {
+            0 => None,
+            1 | 2 => Some(format!("'{}'", words.join(" "))),
+            _ => Some(format!("'{} ...'", words[..2].join(" "))),
+        }
+    }
+
+    pub async fn run(&self, ctx: &mut StepContext) -> Result<Results, StepError> {
+        let (outcome, ()) = self.execute(ctx, false).await.map(|(o, _)| (o, ()))?;
+        Ok(ctx.results_from_rc(&outcome))
+    }
+
+    /// Runs the command and also returns its stdout (for `SetPropertyFromCommand`).
+    pub async fn run_collecting(
+        &self,
+        ctx: &mut StepContext,
+    ) -> Result<(CommandOutcome, String), StepError> {
+        self.execute(ctx, true).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &mut StepContext,
+        collect: bool,
+    ) -> Result<(CommandOutcome, String), StepError> {
+        let log = ctx.add_log("stdio").await?;
+        let mut env = ctx.build_env();
+        env.extend(self.env.clone());
+        let mut args = json!({
+            "workdir": self.workdir.clone().unwrap_or_else(|| ctx.default_workdir()),
+            "command": self.command,
+            "env": env,
+            "timeout": self.timeout.unwrap_or(1200),
+            "maxTime": self.max_time,
+            "logfiles": {},
+            "usePTY": false,
+            "logEnviron": true,
+        });
+        if let Value::Object(map) = &mut args {
+            map.extend(self.passthrough.clone());
+        }
+        let cmd = RemoteCommand::new("shell", args);
+        if collect {
+            ctx.run_command_collecting_stdout(cmd, Some(&log)).await
+        } else {
+            Ok((ctx.run_command(cmd, Some(&log)).await?, String::new()))
+        }
+    }
+}

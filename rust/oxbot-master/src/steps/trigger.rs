@@ -1,0 +1,198 @@
+//! The `Trigger` step (Buildbot's `steps/trigger.py`): adds a buildset to each named
+//! `Triggerable` scheduler, with this build's source stamps (revision updated to
+//! `got_revision` unless `updateSourceStamp=False`) and the properties it is asked to pass;
+//! with `waitForFinish` it waits for them and takes the worst of their results.
+
+use oxbot_core::Results;
+use oxbot_db::{NewBuildset, NewSourceStamp};
+use serde_json::{Map, Value};
+
+use super::arg_str;
+use crate::process::step::{StepContext, StepError};
+
+/// A `Trigger` step, with its rendered arguments.
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    scheduler_names: Vec<String>,
+    wait_for_finish: bool,
+    set_properties: Map<String, Value>,
+    copy_properties: Vec<String>,
+    update_sourcestamp: bool,
+    always_use_latest: bool,
+    parent_relationship: String,
+}
+
+impl Trigger {
+    pub fn from_args(args: &Map<String, Value>) -> Result<Trigger, StepError> {
+        let names: Vec<String> = args
+            .get("schedulerNames")
+            .and_then(Value::as_array)
+            .map(|n| {
+                n.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if names.is_empty() {
+            return Err(StepError::Config(
+                "You must specify a scheduler to trigger".to_owned(),
+            ));
+        }
+        if args.get("sourceStamps").is_some_and(|v| !v.is_null()) {
+            return Err(StepError::Unsupported("Trigger sourceStamps".to_owned()));
+        }
+        let flag =
+            |name: &str, default: bool| args.get(name).and_then(Value::as_bool).unwrap_or(default);
+        Ok(Trigger {
+            scheduler_names: names,
+            wait_for_finish: flag("waitForFinish", false),
+            set_properties: args
+                .get("set_properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+            copy_properties: args
+                .get("copy_properties")
+                .and_then(Value::as_array)
+                .map(|n| {
+                    n.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            update_sourcestamp: flag("updateSourceStamp", true),
+            always_use_latest: flag("alwaysUseLatest", false),
+            parent_relationship: arg_str(args, "parent_relationship")
+                .unwrap_or_else(|| "Triggered from".to_owned()),
+        })
+    }
+
+    pub async fn run(&self, ctx: &mut StepContext) -> Result<Results, StepError> {
+        let props = ctx.build.properties.lock().await.clone();
+        let mut sourcestamp_ids = Vec::new();
+        if !self.always_use_latest {
+            let got = props.get("got_revision").cloned();
+            for ss in &ctx.build.sourcestamps {
+                let got_revision = match &got {
+                    Some(Value::String(rev)) if ss.codebase.is_empty() => Some(rev.clone()),
+                    Some(Value::Object(map)) => map
+                        .get(&ss.codebase)
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    _ => None,
+                };
+                let revision = if self.update_sourcestamp {
+                    got_revision.or_else(|| ss.revision.clone())
+                } else {
+                    ss.revision.clone()
+                };
+                let ssid = ctx
+                    .updates
+                    .db()
+                    .find_sourcestamp_id(&NewSourceStamp {
+                        branch: ss.branch.clone(),
+                        revision,
+                        repository: ss.repository.clone(),
+                        project: ss.project.clone(),
+                        codebase: ss.codebase.clone(),
+                        patch: None,
+                    })
+                    .await?;
+                sourcestamp_ids.push(ssid);
+            }
+        }
+        let mut passed: Vec<(String, Value, String)> = self
+            .set_properties
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone(), "Trigger".to_owned()))
+            .collect();
+        for name in &self.copy_properties {
+            if let Some(value) = props.get(name) {
+                passed.push((name.clone(), value.clone(), "Trigger".to_owned()));
+            }
+        }
+        let mut completions = ctx.updates.mq().subscribe(vec![
+            Some("buildsets".to_owned()),
+            None,
+            Some("complete".to_owned()),
+        ]);
+        let mut waiting = Vec::new();
+        for name in &self.scheduler_names {
+            let Some(scheduler) = ctx.build.triggerables.get(name) else {
+                return Err(StepError::Config(format!(
+                    "triggered scheduler is not ITriggerableScheduler: '{name}'"
+                )));
+            };
+            let mut properties = scheduler.properties.clone();
+            properties.extend(passed.iter().cloned());
+            properties.push((
+                "scheduler".to_owned(),
+                Value::from(name.clone()),
+                "Scheduler".to_owned(),
+            ));
+            let reason = passed
+                .iter()
+                .find(|(k, _, _)| k == "reason")
+                .and_then(|(_, v, _)| v.as_str().map(str::to_owned))
+                .or_else(|| scheduler.reason.clone())
+                .unwrap_or_else(|| {
+                    format!("The Triggerable scheduler named '{name}' triggered this build")
+                });
+            let (bsid, _) = ctx
+                .updates
+                .add_buildset(NewBuildset {
+                    sourcestamp_ids: sourcestamp_ids.clone(),
+                    reason,
+                    properties,
+                    builderids: scheduler.builderids.clone(),
+                    waited_for: self.wait_for_finish,
+                    parent_buildid: Some(ctx.build.buildid),
+                    parent_relationship: Some(self.parent_relationship.clone()),
+                    ..NewBuildset::default()
+                })
+                .await?;
+            waiting.push(bsid);
+        }
+        let triggered = self.scheduler_names.join(", ");
+        if !self.wait_for_finish {
+            ctx.set_description_done(format!("triggered {triggered}"));
+            return Ok(Results::Success);
+        }
+        let mut results = Vec::new();
+        while results.len() < waiting.len() {
+            tokio::select! {
+                event = completions.next() => {
+                    let Some(event) = event else { return Err(StepError::Data("the event bus closed".to_owned())) };
+                    let bsid = event.body.get("bsid").and_then(Value::as_i64);
+                    if bsid.is_some_and(|b| waiting.contains(&b)) {
+                        let code = event.body.get("results").and_then(Value::as_i64).unwrap_or(2);
+                        results.push(Results::try_from(code).unwrap_or(Results::Exception));
+                    }
+                }
+                _ = ctx.interrupt.changed() => {
+                    ctx.set_description_done("interrupted");
+                    return Ok(Results::Cancelled);
+                }
+            }
+        }
+        let mut summary = format!("triggered {triggered}");
+        for status in [
+            Results::Success,
+            Results::Warnings,
+            Results::Failure,
+            Results::Skipped,
+            Results::Exception,
+            Results::Retry,
+            Results::Cancelled,
+        ] {
+            let count = results.iter().filter(|r| **r == status).count();
+            if count > 0 {
+                summary.push_str(&format!(", {count} {}", status.name()));
+            }
+        }
+        ctx.set_description_done(summary);
+        Ok(results.into_iter().fold(Results::Success, Results::worst))
+    }
+}

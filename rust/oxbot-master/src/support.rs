@@ -1,0 +1,185 @@
+//! What of a configuration the engine runs today, and what it does not yet. `checkconfig`
+//! lists the gaps and `start` logs them, so nothing in a config is silently ignored; a step
+//! kind that is missing also fails the build that reaches it, naming it.
+
+use oxbot_core::config::{MasterConfig, Value};
+
+/// Step kinds the engine runs (Buildbot's class names).
+pub const SUPPORTED_STEPS: &[&str] = &[
+    "ShellCommand",
+    "Configure",
+    "Compile",
+    "Test",
+    "Git",
+    "MakeDirectory",
+    "RemoveDirectory",
+    "CopyDirectory",
+    "FileExists",
+    "SetProperty",
+    "SetProperties",
+    "SetPropertyFromCommand",
+    "FileUpload",
+    "FileDownload",
+    "StringDownload",
+    "Trigger",
+    "MasterShellCommand",
+];
+
+/// Scheduler kinds the engine runs.
+pub const SUPPORTED_SCHEDULERS: &[&str] = &[
+    "ForceScheduler",
+    "Triggerable",
+    "SingleBranchScheduler",
+    "AnyBranchScheduler",
+    "Periodic",
+    "Nightly",
+];
+
+/// Change source kinds the engine runs.
+pub const SUPPORTED_CHANGE_SOURCES: &[&str] = &["GitPoller"];
+
+/// Renderable kinds the engine renders.
+pub const SUPPORTED_RENDERABLES: &[&str] = &[
+    "Property",
+    "Interpolate",
+    "WithProperties",
+    "renderer",
+    "Transform",
+];
+
+/// Renderable kinds in a value that the engine cannot render yet.
+fn unsupported_renderables(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| unsupported_renderables(v, out)),
+        Value::Object(map) => {
+            if let Some(kind) = map.get("$renderable").and_then(Value::as_str)
+                && !SUPPORTED_RENDERABLES.contains(&kind)
+                && !out.iter().any(|k| k == kind)
+            {
+                out.push(kind.to_owned());
+            }
+            map.values().for_each(|v| unsupported_renderables(v, out));
+        }
+        _ => {}
+    }
+}
+
+/// One line per configured feature the engine does not run yet, in config order, without
+/// repeats.
+pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |line: String| {
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    };
+    for worker in &config.workers {
+        if let Some(kind) = &worker.unsupported_kind {
+            add(format!(
+                "worker {kind} (worker '{}' will never connect)",
+                worker.name
+            ));
+        }
+    }
+    for source in &config.change_sources {
+        if !SUPPORTED_CHANGE_SOURCES.contains(&source.kind.as_str()) {
+            add(format!(
+                "change source {} ('{}' does not poll or receive changes)",
+                source.kind, source.name
+            ));
+        } else if let Err(err) = crate::changes::gitpoller::GitPoller::from_config(source) {
+            add(format!("{err} ('{}' does not poll)", source.name));
+        }
+    }
+    for scheduler in &config.schedulers {
+        if !SUPPORTED_SCHEDULERS.contains(&scheduler.kind.as_str()) {
+            add(format!(
+                "scheduler {} ('{}' never starts builds)",
+                scheduler.kind, scheduler.name
+            ));
+        } else if matches!(
+            scheduler.kind.as_str(),
+            "SingleBranchScheduler" | "AnyBranchScheduler"
+        ) && let Err(err) = crate::schedulers::basic::BranchScheduler::from_config(
+            scheduler,
+            &std::collections::BTreeMap::new(),
+        ) {
+            add(format!("{err} ('{}' never starts builds)", scheduler.name));
+        } else if matches!(scheduler.kind.as_str(), "Periodic" | "Nightly")
+            && let Err(err) = crate::schedulers::timed::TimedScheduler::from_config(
+                scheduler,
+                &std::collections::BTreeMap::new(),
+            )
+        {
+            add(format!("{err} ('{}' never starts builds)", scheduler.name));
+        }
+    }
+    for builder in &config.builders {
+        if let Some(kind) = &builder.factory.unsupported_kind {
+            add(format!("{kind} (builder '{}')", builder.name));
+        }
+        if builder
+            .collapse_requests
+            .as_ref()
+            .is_some_and(|c| c.get("$python").is_some())
+        {
+            add(format!(
+                "collapseRequests callables (builder '{}' does not collapse requests)",
+                builder.name
+            ));
+        }
+        if !builder.locks.is_empty() {
+            add(format!(
+                "locks (builder '{}' runs without them)",
+                builder.name
+            ));
+        }
+        for callable in [
+            ("nextWorker", &builder.next_worker),
+            ("nextBuild", &builder.next_build),
+            ("canStartBuild", &builder.can_start_build),
+        ] {
+            if callable.1.is_some() {
+                add(format!("{} (builder '{}')", callable.0, builder.name));
+            }
+        }
+        for step in &builder.factory.steps {
+            if !SUPPORTED_STEPS.contains(&step.kind.as_str()) {
+                let kind = if step.kind == "Python" {
+                    "custom Python steps".to_owned()
+                } else {
+                    format!("step {}", step.kind)
+                };
+                add(format!("{kind} (builds that reach one end in EXCEPTION)"));
+            }
+            if !step.locks.is_empty() {
+                add("step locks (steps run without them)".to_owned());
+            }
+            let mut kinds = Vec::new();
+            unsupported_renderables(&Value::Object(step.args.clone()), &mut kinds);
+            for kind in kinds {
+                add(format!(
+                    "renderable {kind} (the step using it ends in EXCEPTION)"
+                ));
+            }
+        }
+    }
+    for service in &config.services {
+        add(format!(
+            "service {} ('{}' does nothing)",
+            service.kind, service.name
+        ));
+    }
+    for key in config.www.other.keys() {
+        if !matches!(key.as_str(), "allowed_origins" | "json_cache_seconds") {
+            add(format!("c['www']['{key}']"));
+        }
+    }
+    if !config.www.plugins.is_empty() {
+        add(
+            "c['www']['plugins'] (the official web UI; oxbot serves its own minimal page)"
+                .to_owned(),
+        );
+    }
+    out
+}

@@ -1,0 +1,35 @@
+# Serves the buildbot_compat sources embedded in the oxbot binary, after the regular finders,
+# so that a pip-installed buildbot_compat wins.
+import importlib.abc
+import importlib.machinery
+import sys
+
+
+class EmbeddedShimFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def __init__(self, modules):
+        self.modules = modules
+
+    def find_spec(self, fullname, path=None, target=None):
+        entry = self.modules.get(fullname)
+        if entry is None:
+            return None
+        is_pkg, filename, _source = entry
+        spec = importlib.machinery.ModuleSpec(fullname, self, origin=filename, is_package=is_pkg)
+        spec.has_location = True
+        return spec
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        is_pkg, filename, source = self.modules[module.__spec__.name]
+        module.__file__ = filename
+        exec(compile(source, filename, "exec"), module.__dict__)
+
+    def get_source(self, fullname):
+        return self.modules[fullname][2]
+
+
+def install(modules):
+    if not any(isinstance(f, EmbeddedShimFinder) for f in sys.meta_path):
+        sys.meta_path.append(EmbeddedShimFinder(modules))

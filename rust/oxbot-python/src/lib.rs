@@ -1,0 +1,143 @@
+//! The only crate that knows Python. It embeds CPython (through PyO3), makes the
+//! `buildbot_compat` shim answer `import buildbot...`, evaluates `master.cfg` as Buildbot's
+//! loader does, and turns the shim's description into [`MasterConfig`].
+//!
+//! What crosses the boundary, and which way:
+//! - Rust → Python: the basedir and the config file name ([`load_config`]).
+//! - Python → Rust: one JSON text, the description of `BuildmasterConfig` (the shim's
+//!   `_loader.load`), parsed with serde into [`MasterConfig`]; or the list of Buildbot-worded
+//!   errors ([`ConfigErrors`]). Python callables inside the config travel as `{"$python": n}`
+//!   handles into a table that [`LoadedConfig`] keeps alive.
+//! - Rust → Python at build time: calls on those handles ([`LoadedConfig::callbacks`], see
+//!   `runtime.rs` for the threading rule).
+//!
+//! The shim's sources are compiled into the binary (`interpreter.rs`); a `buildbot_compat`
+//! installed in the interpreter's environment (pip) takes precedence.
+
+mod interpreter;
+mod runtime;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use oxbot_core::config::{ConfigError, ConfigErrors, MasterConfig};
+use oxbot_core::python::PythonCallbacks;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+/// A loaded configuration and the Python objects it refers to.
+pub struct LoadedConfig {
+    pub config: MasterConfig,
+    /// The shim's handle table (`{"$python": n}` indexes it).
+    handles: Py<PyList>,
+}
+
+impl LoadedConfig {
+    /// How many Python objects the configuration hands to the engine.
+    pub fn handle_count(&self) -> usize {
+        Python::attach(|py| self.handles.bind(py).len())
+    }
+
+    /// The engine's way to call the configuration's Python objects during builds.
+    pub fn callbacks(&self) -> Arc<dyn PythonCallbacks> {
+        let handles = Python::attach(|py| self.handles.clone_ref(py));
+        Arc::new(runtime::ConfigCallbacks { handles })
+    }
+}
+
+/// The text of a Python exception with its traceback, for errors that are not config errors.
+fn describe_exception(py: Python<'_>, err: &PyErr) -> String {
+    let traceback = err
+        .traceback(py)
+        .and_then(|tb| tb.format().ok())
+        .unwrap_or_default();
+    format!("{traceback}{err}")
+}
+
+fn single_error(message: String) -> ConfigErrors {
+    let mut errors = ConfigErrors::default();
+    errors.add(message);
+    errors
+}
+
+/// Evaluates `basedir/config_file` as Buildbot's loader does and returns the configuration, or
+/// every error found, in Buildbot's words. While the file runs, the working directory and
+/// `sys.path[0]` are the basedir; messages name the file as `basedir` spells it.
+#[tracing::instrument(skip_all, fields(basedir = %basedir.display(), config_file))]
+pub fn load_config(basedir: &Path, config_file: &str) -> Result<LoadedConfig, ConfigErrors> {
+    // Loading changes process-wide state (the working directory, `sys.path`, the shim's error
+    // collector), so one load at a time. Taken before the GIL: a thread waiting here must not
+    // hold the GIL the loading thread needs.
+    static LOADING: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = LOADING.lock().unwrap_or_else(PoisonError::into_inner);
+    Python::attach(|py| {
+        interpreter::prepare(py).map_err(|e| {
+            single_error(format!(
+                "could not set up the buildbot_compat shim: {}",
+                describe_exception(py, &e)
+            ))
+        })?;
+        let loaded = py.import("buildbot_compat._loader").and_then(|m| {
+            m.getattr("load")?
+                .call1((basedir.to_string_lossy().as_ref(), config_file))
+        });
+        let json: String = match loaded {
+            Ok(json) => json
+                .extract::<String>()
+                .map_err(|e| single_error(e.to_string()))?,
+            Err(err) => return Err(config_errors(py, &err)),
+        };
+        let config: MasterConfig = serde_json::from_str(&json).map_err(|e| {
+            single_error(format!(
+                "internal error: the shim's description does not fit the engine's model: {e}"
+            ))
+        })?;
+        let handles = py
+            .import("buildbot_compat._describe")
+            .and_then(|m| m.getattr("HANDLES"))
+            .and_then(|h| Ok(h.cast_into::<PyList>()?.unbind()))
+            .map_err(|e| single_error(e.to_string()))?;
+        tracing::debug!(
+            builders = config.builders.len(),
+            handles = handles.bind(py).len(),
+            "configuration loaded"
+        );
+        Ok(LoadedConfig { config, handles })
+    })
+}
+
+/// Turns a Python exception from the loader into config errors: a `ConfigErrors` keeps its
+/// list (and the traceback of a failed `master.cfg`, which is also logged, as Buildbot logs
+/// it); anything else is a fault of the shim and becomes one error with its traceback.
+fn config_errors(py: Python<'_>, err: &PyErr) -> ConfigErrors {
+    let value = err.value(py);
+    let is_config_errors = value.get_type().mro().iter().any(|class| {
+        class
+            .getattr("__name__")
+            .is_ok_and(|n| n.eq("ConfigErrors").unwrap_or(false))
+    });
+    let messages = value
+        .getattr("errors")
+        .and_then(|e| e.extract::<Vec<String>>());
+    let (true, Ok(messages)) = (is_config_errors, messages) else {
+        return single_error(format!(
+            "error while loading the configuration: {}",
+            describe_exception(py, err)
+        ));
+    };
+    let traceback: Option<String> = value
+        .getattr("traceback")
+        .ok()
+        .and_then(|t| t.extract().ok());
+    if let Some(text) = &traceback {
+        tracing::error!("{text}");
+    }
+    let mut errors = ConfigErrors::default();
+    for (i, message) in messages.into_iter().enumerate() {
+        errors.errors.push(ConfigError {
+            message,
+            traceback: if i == 0 { traceback.clone() } else { None },
+        });
+    }
+    errors
+}

@@ -1,0 +1,468 @@
+//! The `shell` command (Buildbot's `runprocess.py`): runs a command in its own process group
+//! with the merged environment, streams its output as whole lines, enforces `timeout` and
+//! `maxTime`, and kills the whole group on interrupt.
+
+use std::collections::BTreeMap;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::sync::watch;
+
+use crate::commands::Ctx;
+use crate::output::{LineBuffer, triple};
+
+/// The command to run and how to show it.
+struct Argv {
+    /// What runs.
+    real: Vec<String>,
+    /// The first header line (the command as the user wrote it).
+    display: String,
+    /// Python's repr of the argv as bytes, as Buildbot's header shows it.
+    repr: String,
+}
+
+/// Python's `repr()` of a bytes value.
+fn py_bytes_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = format!("b{quote}");
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b if b == quote as u8 => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(b as char),
+            b => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `shlex.quote`.
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\"'\"'"))
+    }
+}
+
+fn argv(command: &Value) -> Option<Argv> {
+    match command {
+        Value::String(s) => Some(Argv {
+            real: vec!["/bin/sh".to_owned(), "-c".to_owned(), s.clone()],
+            display: s.clone(),
+            repr: py_bytes_repr(s),
+        }),
+        Value::Array(items) => {
+            let mut real = Vec::new();
+            let mut shown = Vec::new();
+            for item in items {
+                match item {
+                    // ["obfuscated", real, fake]: run the real word, show the fake one.
+                    Value::Array(t) if t.len() == 3 && t[0] == "obfuscated" => {
+                        real.push(t[1].as_str()?.to_owned());
+                        shown.push(t[2].as_str()?.to_owned());
+                    }
+                    Value::String(s) => {
+                        real.push(s.clone());
+                        shown.push(s.clone());
+                    }
+                    other => {
+                        real.push(other.to_string());
+                        shown.push(other.to_string());
+                    }
+                }
+            }
+            let repr = format!(
+                "[{}]",
+                shown
+                    .iter()
+                    .map(|s| py_bytes_repr(s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Some(Argv {
+                display: shown
+                    .iter()
+                    .map(|w| shell_quote(w))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                real,
+                repr,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The worker's environment merged with the command's, by Buildbot's rules.
+fn environment(overrides: Option<&Value>, workdir: &str) -> BTreeMap<String, String> {
+    let base: BTreeMap<String, String> = std::env::vars().collect();
+    let mut env = base.clone();
+    if let Some(Value::Object(map)) = overrides {
+        for (key, value) in map {
+            let text = match value {
+                Value::Null => {
+                    env.remove(key);
+                    continue;
+                }
+                Value::Array(parts) => parts
+                    .iter()
+                    .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(":"),
+                Value::String(s) => substitute(s, &base),
+                other => other.to_string(),
+            };
+            let text = if key == "PYTHONPATH" {
+                format!(
+                    "{text}:{}",
+                    base.get("PYTHONPATH").map_or("", String::as_str)
+                )
+            } else {
+                text
+            };
+            env.insert(key.clone(), text);
+        }
+    }
+    env.insert("PWD".to_owned(), workdir.to_owned());
+    env
+}
+
+/// Replaces `${NAME}` with the worker's value of NAME (empty when unset).
+fn substitute(text: &str, env: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        if let Some(end) = rest[start + 2..].find('}') {
+            let name = &rest[start + 2..start + 2 + end];
+            out.push_str(env.get(name).map_or("", String::as_str));
+            rest = &rest[start + 3 + end..];
+        } else {
+            out.push_str(&rest[start..]);
+            rest = "";
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn secs(n: f64) -> String {
+    let shown = if n.fract() == 0.0 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    };
+    format!(
+        "{shown} {}",
+        if (n - 1.0).abs() < f64::EPSILON {
+            "sec"
+        } else {
+            "secs"
+        }
+    )
+}
+
+fn signal_named(name: &str) -> Signal {
+    format!("SIG{}", name.trim_start_matches("SIG"))
+        .parse()
+        .unwrap_or(Signal::SIGKILL)
+}
+
+/// Runs the command; returns whether it was interrupted.
+pub(crate) async fn run(
+    ctx: &Ctx,
+    args: &Value,
+    mut stopped: watch::Receiver<Option<String>>,
+) -> bool {
+    let workdir = args["workdir"].as_str().unwrap_or(".").to_owned();
+    let Some(argv) = argv(&args["command"]) else {
+        ctx.update(vec![
+            ("header", triple("invalid command\n")),
+            ("rc", json!(-1)),
+        ]);
+        return false;
+    };
+    let timeout = args.get("timeout").and_then(Value::as_f64);
+    let max_time = args.get("maxTime").and_then(Value::as_f64);
+    let sigterm_time = args.get("sigtermTime").and_then(Value::as_f64);
+    let kill_signal = signal_named(
+        args.get("interruptSignal")
+            .and_then(Value::as_str)
+            .unwrap_or("KILL"),
+    );
+    let want_stdout = args
+        .get("want_stdout")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let want_stderr = args
+        .get("want_stderr")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let log_environ = args
+        .get("logEnviron")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let stdin_text = args
+        .get("initial_stdin")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let env = environment(args.get("env"), &workdir);
+
+    let mut header = format!("{}\n in dir {workdir}", argv.display);
+    if let Some(t) = timeout {
+        header.push_str(&format!(" (timeout {})", secs(t)));
+    }
+    if let Some(t) = max_time {
+        header.push_str(&format!(" (maxTime {})", secs(t)));
+    }
+    header.push('\n');
+    let logfiles = args
+        .get("logfiles")
+        .and_then(Value::as_object)
+        .filter(|m| !m.is_empty());
+    header.push_str(" watching logfiles {}\n");
+    if logfiles.is_some() {
+        header
+            .push_str(" not supported yet by oxbot-worker: logfiles (their content is not sent)\n");
+    }
+    header.push_str(&format!(" argv: {}\n", argv.repr));
+    if log_environ {
+        header.push_str(" environment:\n");
+        for (k, v) in &env {
+            header.push_str(&format!("  {k}={v}\n"));
+        }
+    }
+    if let Some(text) = &stdin_text {
+        header.push_str(&format!(" writing {} bytes to stdin\n", text.len()));
+    }
+    header.push_str(" using PTY: False\n");
+    if args.get("usePTY").and_then(Value::as_bool) == Some(true) {
+        header
+            .push_str(" not supported yet by oxbot-worker: usePTY (running without a terminal)\n");
+    }
+    ctx.update(vec![("header", triple(&header))]);
+
+    let started = Instant::now();
+    if let Err(err) = std::fs::create_dir_all(&workdir) {
+        ctx.update(vec![
+            (
+                "header",
+                triple(&format!("cannot create workdir {workdir}: {err}\n")),
+            ),
+            ("rc", json!(-1)),
+        ]);
+        return false;
+    }
+    let mut command = tokio::process::Command::new(&argv.real[0]);
+    command
+        .args(&argv.real[1..])
+        .current_dir(&workdir)
+        .env_clear()
+        .envs(&env)
+        .stdin(if stdin_text.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(err) => {
+            ctx.update(vec![
+                (
+                    "stderr",
+                    triple(&format!("error starting {}: {err}\n", argv.real[0])),
+                ),
+                ("rc", json!(-1)),
+            ]);
+            return false;
+        }
+    };
+    let pgid = child.id().map(|id| Pid::from_raw(id as i32));
+    if let (Some(text), Some(mut stdin)) = (stdin_text, child.stdin.take()) {
+        tokio::spawn(async move {
+            let _ = stdin.write_all(text.as_bytes()).await;
+        });
+    }
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let (mut out_lines, mut err_lines) = (LineBuffer::default(), LineBuffer::default());
+    let (mut out_open, mut err_open) = (true, true);
+    let (mut out_buf, mut err_buf) = (vec![0u8; 65536], vec![0u8; 65536]);
+    let mut last_output = Instant::now();
+    let mut interrupted = false;
+    let mut killed_at: Option<Instant> = None;
+    let mut escalate_at: Option<Instant> = None;
+    let kill = |signal: Signal| {
+        if let Some(pgid) = pgid {
+            let _ = killpg(pgid, signal);
+        }
+    };
+    let status = loop {
+        let now = Instant::now();
+        let mut deadline = now + Duration::from_secs(3600);
+        if killed_at.is_none() {
+            if let Some(t) = timeout {
+                deadline = deadline.min(last_output + Duration::from_secs_f64(t));
+            }
+            if let Some(t) = max_time {
+                deadline = deadline.min(started + Duration::from_secs_f64(t));
+            }
+        }
+        if let Some(at) = escalate_at {
+            deadline = deadline.min(at);
+        }
+        tokio::select! {
+            n = stdout.read(&mut out_buf), if out_open => match n {
+                Ok(0) | Err(_) => out_open = false,
+                Ok(n) => {
+                    last_output = Instant::now();
+                    let lines = out_lines.push(&out_buf[..n]);
+                    if want_stdout && !lines.is_empty() {
+                        ctx.update(vec![("stdout", triple(&lines))]);
+                    }
+                }
+            },
+            n = stderr.read(&mut err_buf), if err_open => match n {
+                Ok(0) | Err(_) => err_open = false,
+                Ok(n) => {
+                    last_output = Instant::now();
+                    let lines = err_lines.push(&err_buf[..n]);
+                    if want_stderr && !lines.is_empty() {
+                        ctx.update(vec![("stderr", triple(&lines))]);
+                    }
+                }
+            },
+            status = child.wait(), if !out_open && !err_open => break status,
+            changed = stopped.changed(), if !interrupted && killed_at.is_none() => {
+                if changed.is_ok() && stopped.borrow().is_some() {
+                    interrupted = true;
+                    ctx.update(vec![("header", triple("\ncommand interrupted, attempting to kill\n"))]);
+                    killed_at = Some(Instant::now());
+                    kill(kill_signal);
+                }
+            }
+            () = tokio::time::sleep_until(deadline.into()) => {
+                if let Some(at) = escalate_at {
+                    if Instant::now() >= at {
+                        escalate_at = None;
+                        kill(kill_signal);
+                    }
+                    continue;
+                }
+                let elapsed_limit = max_time.filter(|t| started.elapsed() >= Duration::from_secs_f64(*t));
+                let (reason, text) = match elapsed_limit {
+                    Some(t) => ("timeout", format!("\ncommand timed out: {} seconds elapsed running {}, attempting to kill\n", t as i64, argv.repr)),
+                    None => ("timeout_without_output", format!("\ncommand timed out: {} seconds without output running {}, attempting to kill\n", timeout.unwrap_or(0.0) as i64, argv.repr)),
+                };
+                ctx.update(vec![("failure_reason", json!(reason)), ("header", triple(&text))]);
+                killed_at = Some(Instant::now());
+                match sigterm_time {
+                    Some(grace) => {
+                        kill(Signal::SIGTERM);
+                        escalate_at = Some(Instant::now() + Duration::from_secs_f64(grace));
+                    }
+                    None => kill(kill_signal),
+                }
+            }
+        }
+    };
+    for (buffer, key, wanted) in [
+        (&mut out_lines, "stdout", want_stdout),
+        (&mut err_lines, "stderr", want_stderr),
+    ] {
+        let rest = buffer.finish();
+        if wanted && !rest.is_empty() {
+            ctx.update(vec![(key, triple(&rest))]);
+        }
+    }
+    let rc = match status {
+        Ok(status) => {
+            use std::os::unix::process::ExitStatusExt as _;
+            if let Some(signal) = status.signal() {
+                ctx.update(vec![(
+                    "header",
+                    triple(&format!("process killed by signal {signal}\n")),
+                )]);
+                -1
+            } else if killed_at.is_some() && status.code() == Some(0) {
+                -1
+            } else {
+                i64::from(status.code().unwrap_or(-1))
+            }
+        }
+        Err(err) => {
+            ctx.update(vec![(
+                "header",
+                triple(&format!("waiting for the process failed: {err}\n")),
+            )]);
+            -1
+        }
+    };
+    ctx.update(vec![
+        ("rc", json!(rc)),
+        (
+            "header",
+            triple(&format!(
+                "elapsedTime={:.6}\n",
+                started.elapsed().as_secs_f64()
+            )),
+        ),
+    ]);
+    interrupted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_show_commands_as_buildbot_does() {
+        let list = argv(&json!(["sh", "-c", "echo failing; exit 3"])).unwrap();
+        assert_eq!(list.display, "sh -c 'echo failing; exit 3'");
+        assert_eq!(list.repr, "[b'sh', b'-c', b'echo failing; exit 3']");
+        let string = argv(&json!("echo 'hi'")).unwrap();
+        assert_eq!(string.repr, "b\"echo 'hi'\"");
+        assert_eq!(string.real, ["/bin/sh", "-c", "echo 'hi'"]);
+        assert_eq!(secs(1.0), "1 sec");
+        assert_eq!(secs(1200.0), "1200 secs");
+    }
+
+    #[test]
+    fn environment_merges_by_buildbot_rules() {
+        let env = environment(
+            Some(
+                &json!({"LISTVAR": ["x", "y"], "SUBST": "pre-${HOME}-post", "HOME": null, "PYTHONPATH": "."}),
+            ),
+            "/w",
+        );
+        assert_eq!(env["LISTVAR"], "x:y");
+        assert!(env["SUBST"].starts_with("pre-") && env["SUBST"].ends_with("-post"));
+        assert!(!env.contains_key("HOME"));
+        assert!(env["PYTHONPATH"].starts_with(".:"));
+        assert_eq!(env["PWD"], "/w");
+    }
+}

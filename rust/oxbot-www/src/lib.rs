@@ -1,0 +1,66 @@
+//! The only crate that knows HTTP (for the web port): Buildbot's REST data API v2 with its
+//! envelope, query language and error bodies, the JSON-RPC control API, and the UI's static
+//! page. [`router`] builds the routes (tests call it without a socket); [`serve`] runs them.
+
+mod error;
+mod rest;
+mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use oxbot_master::control::Control;
+use oxbot_master::data::api::DataApi;
+use tokio::net::TcpListener;
+
+pub use error::ApiError;
+
+/// What the web server needs: the data API, the engine's controls, and the master's URL.
+#[derive(Clone)]
+pub struct WwwState {
+    pub data: DataApi,
+    /// The engine's event bus, for `/ws`.
+    pub mq: oxbot_master::mq::Mq,
+    pub control: Arc<dyn Control>,
+    /// `c['buildbotURL']`, ending with `/`.
+    pub buildbot_url: String,
+}
+
+/// The UI page served at `/` (until the official UI is served).
+const INDEX_HTML: &str = include_str!("../../../www/index.html");
+
+/// All routes of the web port.
+pub fn router(state: WwwState) -> Router {
+    Router::new()
+        .route("/", get(|| async { axum::response::Html(INDEX_HTML) }))
+        .route("/api", get(rest::api_root))
+        .route("/ws", get(ws::upgrade))
+        .route("/api/v2", get(rest::get_root).fallback(rest::bad_method))
+        .route("/api/v2/", get(rest::get_root).fallback(rest::bad_method))
+        .route(
+            "/api/latest",
+            get(rest::get_root).fallback(rest::bad_method),
+        )
+        .route(
+            "/api/v2/{*path}",
+            get(rest::get).post(rest::post).fallback(rest::bad_method),
+        )
+        .route(
+            "/api/latest/{*path}",
+            get(rest::get).post(rest::post).fallback(rest::bad_method),
+        )
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

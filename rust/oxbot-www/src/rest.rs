@@ -1,0 +1,308 @@
+//! `/api/v2`: GETs answered from the data API with Buildbot's envelope and JSON formatting,
+//! and POSTs as JSON-RPC 2.0 control calls.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use oxbot_master::control::ControlError;
+use oxbot_master::data::api::pyjson::{python_json, python_json_pretty, python_json_unsorted};
+use oxbot_master::data::api::{DataResult, QueryParams};
+use serde_json::{Map, Value, json};
+
+use crate::{ApiError, WwwState};
+
+/// Groups `a=1&a=2&b=3` into `[("a", ["1", "2"]), ("b", ["3"])]`, in first-seen order.
+fn parse_query(raw: Option<&str>) -> QueryParams {
+    let mut params: QueryParams = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match params.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => values.push(value.into_owned()),
+            None => params.push((key.into_owned(), vec![value.into_owned()])),
+        }
+    }
+    params
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// `GET /api`.
+pub(crate) async fn api_root(State(state): State<WwwState>) -> Response {
+    let body = json!({"api_versions": {"v2": format!("{}api/v2", state.buildbot_url)}});
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        python_json(&body, true),
+    )
+        .into_response()
+}
+
+/// `GET /api/v2/<path>`.
+pub(crate) async fn get(
+    State(state): State<WwwState>,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let segments: Vec<&str> = path.split('/').collect();
+    answer(&state, &segments, query.as_deref(), &headers).await
+}
+
+/// `GET /api/v2` (the root links) and `GET /api/v2/` (an invalid path, as in Buildbot).
+pub(crate) async fn get_root(
+    State(state): State<WwwState>,
+    uri: Uri,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let segments: &[&str] = if uri.path().ends_with('/') {
+        &[""]
+    } else {
+        &[]
+    };
+    answer(&state, segments, query.as_deref(), &headers).await
+}
+
+/// Answers a GET from the data API with Buildbot's envelope and layout.
+async fn answer(
+    state: &WwwState,
+    segments: &[&str],
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = parse_query(query);
+    let result = state.data.get(segments, &params).await?;
+    let body = match result {
+        DataResult::Raw {
+            content_type,
+            filename,
+            body,
+        } => {
+            let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+            if let Some(name) = filename
+                && let Ok(value) = format!("attachment; filename={name}").parse()
+            {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_DISPOSITION, value);
+            }
+            return Ok(response);
+        }
+        DataResult::Collection { key, items, total } => {
+            let mut body = Map::new();
+            body.insert(key.to_owned(), Value::Array(items));
+            body.insert("meta".to_owned(), json!({"total": total}));
+            Value::Object(body)
+        }
+        DataResult::Single { key, item } => {
+            let mut body = Map::new();
+            body.insert(key.to_owned(), Value::Array(vec![item]));
+            body.insert("meta".to_owned(), json!({}));
+            Value::Object(body)
+        }
+    };
+    Ok(if wants_json(headers) {
+        (
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            python_json(&body, true),
+        )
+            .into_response()
+    } else {
+        (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            python_json_pretty(&body),
+        )
+            .into_response()
+    })
+}
+
+/// Any other method on `/api/v2/...`.
+pub(crate) async fn bad_method() -> ApiError {
+    ApiError::BadMethod
+}
+
+/// A JSON-RPC error reply (`id` is absent when the request's id was never read).
+fn rpc_error(status: StatusCode, id: Option<&Value>, code: i64, message: Value) -> Response {
+    let mut body = Map::new();
+    body.insert("jsonrpc".to_owned(), json!("2.0"));
+    if let Some(id) = id {
+        body.insert("id".to_owned(), id.clone());
+    }
+    let mut error = Map::new();
+    error.insert("code".to_owned(), json!(code));
+    error.insert("message".to_owned(), message);
+    body.insert("error".to_owned(), Value::Object(error));
+    // Buildbot writes error bodies with json.dumps defaults, keys in insertion order.
+    let text = python_json_unsorted(&Value::Object(body));
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// `POST /api/v2/<path>`: a JSON-RPC 2.0 control call.
+pub(crate) async fn post(
+    State(state): State<WwwState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim() == "application/json")
+        });
+    if !is_json {
+        return rpc_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            -32600,
+            json!("Invalid content-type (use application/json)"),
+        );
+    }
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return rpc_error(
+                StatusCode::BAD_REQUEST,
+                None,
+                -32700,
+                json!(format!("JSON parse error: {e}")),
+            );
+        }
+    };
+    let Value::Object(request) = request else {
+        let message = if request.is_array() {
+            "JSONRPC batch requests are not supported"
+        } else {
+            "JSONRPC root object must be an object"
+        };
+        return rpc_error(StatusCode::BAD_REQUEST, None, -32600, json!(message));
+    };
+    for key in ["jsonrpc", "method", "params", "id"] {
+        if !request.contains_key(key) {
+            return rpc_error(
+                StatusCode::BAD_REQUEST,
+                None,
+                -32600,
+                json!(format!("missing key '{key}'")),
+            );
+        }
+    }
+    let id = &request["id"];
+    if !(id.is_string() || id.is_number() || id.is_null()) {
+        return rpc_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            -32600,
+            json!("'id' must be a string, number, or null"),
+        );
+    }
+    if request["jsonrpc"] != "2.0" {
+        return rpc_error(
+            StatusCode::BAD_REQUEST,
+            Some(id),
+            -32600,
+            json!("only JSONRPC 2.0 is supported"),
+        );
+    }
+    let (Some(method), Some(params)) = (request["method"].as_str(), request["params"].as_object())
+    else {
+        return rpc_error(
+            StatusCode::BAD_REQUEST,
+            Some(id),
+            -32600,
+            json!("'params' must be an object and 'method' a string"),
+        );
+    };
+    let mut params = params.clone();
+    // Buildbot sets the owner from the session; without auth every user is anonymous.
+    params.insert("owner".to_owned(), json!("anonymous"));
+    let segments: Vec<&str> = path.split('/').collect();
+    let outcome = match (segments.as_slice(), method) {
+        (["forceschedulers", name], "force") => state
+            .control
+            .force((*name).to_owned(), params)
+            .await
+            .map(|r| {
+                json!([
+                    r.bsid,
+                    r.brids
+                        .iter()
+                        .map(|(b, r)| (b.to_string(), json!(r)))
+                        .collect::<Map<_, _>>()
+                ])
+            }),
+        (["builds", n], "stop") => match n.parse::<i64>() {
+            Ok(buildid) => state
+                .control
+                .stop_build(
+                    buildid,
+                    params
+                        .get("reason")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                )
+                .await
+                .map(|()| Value::Null),
+            Err(_) => {
+                return rpc_error(
+                    StatusCode::NOT_FOUND,
+                    Some(id),
+                    -32600,
+                    json!(format!("Invalid path: {path}")),
+                );
+            }
+        },
+        (["forceschedulers" | "builds", _], other) => {
+            return rpc_error(
+                StatusCode::NOT_IMPLEMENTED,
+                Some(id),
+                -32601,
+                json!(format!("action: {other} is not supported")),
+            );
+        }
+        _ => {
+            return rpc_error(
+                StatusCode::NOT_FOUND,
+                Some(id),
+                -32600,
+                json!(format!("Invalid path: {path}")),
+            );
+        }
+    };
+    match outcome {
+        Ok(result) => {
+            let body = json!({"id": id, "jsonrpc": "2.0", "result": result});
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                python_json(&body, true),
+            )
+                .into_response()
+        }
+        Err(ControlError::Invalid { message, fields }) => {
+            let message = if fields.is_empty() {
+                json!(message)
+            } else {
+                json!(fields)
+            };
+            rpc_error(StatusCode::BAD_REQUEST, Some(id), -32602, message)
+        }
+        Err(ControlError::NotFound(message)) => {
+            rpc_error(StatusCode::NOT_FOUND, Some(id), -32600, json!(message))
+        }
+        Err(ControlError::Internal(message)) => {
+            tracing::error!(cause = %message, "control action failed");
+            rpc_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(id),
+                -32603,
+                json!(message),
+            )
+        }
+    }
+}
