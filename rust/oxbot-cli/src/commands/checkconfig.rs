@@ -48,6 +48,10 @@ pub(crate) fn check(dir: &Path, file: &str, quiet: bool) -> ExitCode {
         }
         Err(errors) => {
             if !quiet {
+                // Buildbot logs the traceback of a failed `master.cfg` before the error list.
+                for traceback in errors.errors.iter().filter_map(|e| e.traceback.as_deref()) {
+                    user_error(traceback.trim_end());
+                }
                 user_error("Configuration Errors:");
                 for error in &errors.errors {
                     user_error(&format!("  {error}"));
