@@ -196,18 +196,27 @@ c['db'] = {'db_url': "sqlite:///state.sqlite"}
 """
 
 
-@pytest.fixture
-def master(tmp_path):
+def start_master(tmp_path, config, repo_files=None):
+    """Creates a master in `tmp_path/master` with `config` as its master.cfg (and a git
+    repository `hello-world.git` holding `repo_files`), and starts it."""
     basedir = tmp_path / "master"
     result = run([OXBOT, "create-master", basedir])
     assert result.returncode == 0, result.stdout + result.stderr
-    make_git_repo(
-        basedir / "hello-world.git",
-        {"test.sh": "echo hello from test.sh\necho PYTHONPATH=$PYTHONPATH\n"},
-    )
-    (basedir / "master.cfg").write_text(SCENARIO_CFG)
+    if repo_files:
+        make_git_repo(basedir / "hello-world.git", repo_files)
+    (basedir / "master.cfg").write_text(config)
     m = Master(basedir)
     m.start()
+    return m
+
+
+@pytest.fixture
+def master(tmp_path):
+    m = start_master(
+        tmp_path,
+        SCENARIO_CFG,
+        {"test.sh": "echo hello from test.sh\necho PYTHONPATH=$PYTHONPATH\n"},
+    )
     yield m
     m.stop()
 

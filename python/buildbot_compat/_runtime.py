@@ -1,5 +1,6 @@
 """What runs when the engine calls back into the configuration's Python during a build:
-renderer functions, ``Transform`` functions and ``doStepIf``/``hideStepIf`` callables. The
+renderer functions, ``Transform`` functions, ``doStepIf``/``hideStepIf`` callables and custom
+steps (``run_step``). The
 engine passes the build's properties as JSON and gets JSON back (described as config values
 are, so a renderer may return renderables)."""
 
@@ -82,3 +83,10 @@ def call_step_condition(fn, properties_json, results):
     if results is None:
         return bool(fn(step))
     return bool(fn(results, step))
+
+
+def run_step(step, bridge):
+    """Runs a custom step for the engine (see ``_buildtime``); the result as JSON."""
+    from buildbot_compat import _buildtime
+
+    return json.dumps(_buildtime.run(step, bridge))

@@ -1,7 +1,8 @@
 """Shell steps (Buildbot's ``steps/shell.py``)."""
 
+from buildbot_compat._buildtime import resolve, succeed
 from buildbot_compat.config.errors import error
-from buildbot_compat.process.buildstep import BuildStep, step_class
+from buildbot_compat.process.buildstep import BuildStep, ShellMixin, _user_defines, step_class
 
 SHELL_PARAMS = (
     "command", "env", "timeout", "maxTime", "max_lines", "usePTY", "logfiles", "lazylogfiles",
@@ -10,7 +11,13 @@ SHELL_PARAMS = (
 )
 
 
-class ShellCommand(BuildStep):
+# Kinds whose build-time `run()` (for user subclasses) is the Python one below; other
+# subclasses of ShellCommand (SetPropertyFromCommand...) run the engine's step.
+_PYTHON_RUN_KINDS = ("ShellCommand", "Configure", "Compile", "Test",
+                     "WarningCountingShellCommand", "PerlModuleTest", "TreeSize")
+
+
+class ShellCommand(ShellMixin, BuildStep):
     name = "shell"
     _own_params = SHELL_PARAMS
 
@@ -20,6 +27,28 @@ class ShellCommand(BuildStep):
         if kwargs.get("command") is None:
             error("ShellCommand's `command' argument is not specified")
         super().__init__(**kwargs)
+        for key in ShellMixin._shell_mixin_args:
+            if key in self._args:
+                setattr(self, key, self._args[key])
+
+    def run(self):
+        """Buildbot 4.3's ``ShellCommand.run()``, which user subclasses reach through
+        ``super().run()``. Old-style hooks a subclass defines (``commandComplete``,
+        ``createSummary``, ``evaluateCommand``) are called as Buildbot 2.x did."""
+        cls = type(self)
+        if cls._builtin_kind() not in _PYTHON_RUN_KINDS:
+            return BuildStep.run(self)
+        cmd = resolve(self.makeRemoteShellCommand())
+        resolve(self.runCommand(cmd))
+        if cmd.failure_reason == "timeout":
+            self.timed_out = True
+        if _user_defines(cls, "commandComplete"):
+            resolve(self.commandComplete(cmd))
+        if _user_defines(cls, "createSummary"):
+            resolve(self.createSummary(cmd.logs.get("stdio")))
+        if _user_defines(cls, "evaluateCommand"):
+            return succeed(resolve(self.evaluateCommand(cmd)))
+        return succeed(cmd.results())
 
 
 _MODULE = __name__

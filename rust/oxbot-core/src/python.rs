@@ -1,5 +1,5 @@
 //! How the engine calls back into the user's Python (renderer functions, `Transform`,
-//! `doStepIf`/`hideStepIf` callables) without knowing Python: `oxbot-python` implements
+//! `doStepIf`/`hideStepIf` callables, custom build steps) without knowing Python: `oxbot-python` implements
 //! [`PythonCallbacks`], and the engine holds it as a trait object. Arguments and results are
 //! JSON; a handle is the number in a `{"$python": n}` description.
 
@@ -27,9 +27,89 @@ pub trait PythonCallbacks: Send + Sync {
         properties: &Map,
         results: Option<i64>,
     ) -> Result<bool, String>;
+
+    /// Runs a custom step (a user `BuildStep` subclass with its own `run()` or old-style
+    /// hooks) on a fresh copy of the configured object, blocking until its Python is done. It
+    /// talks to the engine through `host`. `Err` is the Python traceback (the step ends
+    /// EXCEPTION).
+    fn run_step(&self, handle: u64, host: Box<dyn StepHost>) -> Result<StepRun, String>;
 }
 
 /// The handle number of a `{"$python": n}` description.
 pub fn handle_of(value: &Value) -> Option<u64> {
     value.get("$python").and_then(Value::as_u64)
+}
+
+/// A request from a custom step's Python (`BuildStep.run()` in the user's config) to the
+/// engine while the step runs. It arrives as JSON `{"op": "<snake_case>", ...}`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepRequest {
+    /// What the step reads of its build when it starts: `{"buildid", "number", "stepid",
+    /// "builder_name", "workername", "workdir", "env", "sourcestamps"}`.
+    Context,
+    /// The build's current properties; the reply is `{name: value}`.
+    Properties,
+    /// `setProperty(name, value, source)`.
+    SetProperty {
+        name: String,
+        value: Value,
+        source: String,
+    },
+    /// Renders a described value (renderables, Python renderers) with the build's properties.
+    Render { value: Value },
+    /// `addLog(name, type)`: `s` (stdio-like stream log), `t` (text) or `h` (HTML).
+    AddLog { name: String, log_type: String },
+    /// Whole lines for a log added before; in a stream log, `stream` is `o`, `e` or `h`.
+    AppendLog {
+        name: String,
+        stream: String,
+        text: String,
+    },
+    /// A remote command on the build's worker (`shell`, `stat`, `rmdir`...) with Buildbot's
+    /// arguments. Its output goes to the stream log `log` (added if needed); with `observe`,
+    /// the output also comes back as [`StepEvent::Output`] before the reply
+    /// (`{"rc", "interrupted", "failure_reason", "updates"}`).
+    RunCommand {
+        name: String,
+        args: Map,
+        log: Option<String>,
+        observe: bool,
+    },
+    /// Runs the built-in step a user subclass derives from (`super().run()`): the step's
+    /// description, as in the config. The reply is `{"results", "runtime_done",
+    /// "default_done"}`: the `descriptionDone` the step set while running, and its kind's
+    /// default.
+    RunBuiltin { step: Value },
+    /// The step's `state_string` while it runs (`updateSummary()`).
+    SetStateString { text: String },
+    /// `addURL(name, url)`.
+    AddUrl { name: String, url: String },
+}
+
+/// What the engine sends back for a [`StepRequest`]: output while a command runs, then one
+/// reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepEvent {
+    Output {
+        log: String,
+        stream: String,
+        text: String,
+    },
+    Reply(Result<Value, String>),
+}
+
+/// The engine's side of a running custom step, called from the thread that runs its Python.
+/// Each request returns a channel of events ending with [`StepEvent::Reply`].
+pub trait StepHost: Send + Sync {
+    fn request(&self, request: StepRequest) -> std::sync::mpsc::Receiver<StepEvent>;
+}
+
+/// How a custom step's Python ended.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct StepRun {
+    /// Buildbot's results code.
+    pub results: i64,
+    /// The final `state_string` (`getResultSummary()`), with Buildbot's suffixes.
+    pub summary: String,
 }

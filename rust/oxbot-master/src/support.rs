@@ -23,6 +23,7 @@ pub const SUPPORTED_STEPS: &[&str] = &[
     "StringDownload",
     "Trigger",
     "MasterShellCommand",
+    "Python",
 ];
 
 /// Scheduler kinds the engine runs.

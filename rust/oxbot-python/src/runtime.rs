@@ -8,8 +8,11 @@
 //! it with `tokio::task::spawn_blocking` (or `block_in_place`), never directly on a runtime
 //! worker thread.
 
+use std::sync::Mutex;
+
 use oxbot_core::config::Map;
-use oxbot_core::python::PythonCallbacks;
+use oxbot_core::python::{PythonCallbacks, StepEvent, StepHost, StepRequest, StepRun};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
@@ -113,5 +116,81 @@ impl PythonCallbacks for ConfigCallbacks {
             vec![Self::json_arg(&props), results_arg],
             |r| r.extract::<bool>(),
         )
+    }
+
+    fn run_step(&self, handle: u64, host: Box<dyn StepHost>) -> Result<StepRun, String> {
+        let bridge = Python::attach(|py| {
+            Py::new(
+                py,
+                StepBridge {
+                    host: Mutex::new(Some(host)),
+                },
+            )
+            .map_err(|e| describe_exception(py, &e))
+        })?;
+        let arg = Python::attach(|py| bridge.clone_ref(py).into_any());
+        let result = self.call(handle, "run_step", vec![arg], |r| r.extract::<String>());
+        bridge.get().close();
+        let text = result?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("a custom step's result oxbot cannot read: {e}"))
+    }
+}
+
+/// The engine's side of a running custom step, as the shim's `_runtime.run_step` sees it:
+/// `request(json, on_output)` sends a [`StepRequest`] and returns the reply as JSON, calling
+/// `on_output(log, stream, text)` for command output on the way. The GIL is released while
+/// the engine works.
+#[pyclass(frozen)]
+struct StepBridge {
+    host: Mutex<Option<Box<dyn StepHost>>>,
+}
+
+#[pymethods]
+impl StepBridge {
+    #[pyo3(signature = (request, on_output=None))]
+    fn request(
+        &self,
+        py: Python<'_>,
+        request: &str,
+        on_output: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let request: StepRequest = serde_json::from_str(request)
+            .map_err(|e| PyValueError::new_err(format!("a step request oxbot cannot read: {e}")))?;
+        let mut events = {
+            let host = self
+                .host
+                .lock()
+                .map_err(|_| PyRuntimeError::new_err("the step's bridge is poisoned"))?;
+            let host = host
+                .as_ref()
+                .ok_or_else(|| PyRuntimeError::new_err("the step has finished"))?;
+            host.request(request)
+        };
+        loop {
+            let (event, rest) = py.detach(move || (events.recv(), events));
+            events = rest;
+            match event {
+                Ok(StepEvent::Output { log, stream, text }) => {
+                    if let Some(callback) = on_output {
+                        callback.call1((log, stream, text))?;
+                    }
+                }
+                Ok(StepEvent::Reply(Ok(value))) => return Ok(value.to_string()),
+                Ok(StepEvent::Reply(Err(message))) => return Err(PyRuntimeError::new_err(message)),
+                Err(_) => {
+                    return Err(PyRuntimeError::new_err(
+                        "the build ended while the step was waiting for it",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Ends the bridge: later requests fail (the step's Python is done).
+    fn close(&self) {
+        if let Ok(mut host) = self.host.lock() {
+            *host = None;
+        }
     }
 }

@@ -214,6 +214,12 @@ impl Updates {
         self.publish_step(stepid, "finished").await
     }
 
+    /// Adds a URL to a step (Buildbot's `addURL`).
+    pub async fn add_step_url(&self, stepid: i64, name: &str, url: &str) -> Result<(), DbError> {
+        self.db.add_step_url(stepid, name, url).await?;
+        self.publish_step(stepid, "updated").await
+    }
+
     /// Adds a log (`s` stream log, `t` text, `h` html); the slug is derived from the name.
     pub async fn add_log(&self, stepid: i64, name: &str, log_type: &str) -> Result<i64, DbError> {
         let logid = self

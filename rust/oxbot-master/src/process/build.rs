@@ -319,6 +319,7 @@ impl BuildRunner {
             interrupt: self.stopped.clone(),
             logs: Vec::new(),
             description_done: None,
+            summary: None,
         };
         let outcome = step.run(&mut ctx).await;
         let results = match &outcome {
@@ -328,9 +329,12 @@ impl BuildRunner {
                 Results::Retry
             }
             Err(err) => {
-                let log = ctx.add_log("err.text").await?;
+                // Buildbot's `addLogWithFailure`: the error as a text log.
+                let log = ctx.add_log_of_type("err.text", "t").await?;
+                let text = err.to_string();
+                let newline = if text.ends_with('\n') { "" } else { "\n" };
                 self.updates
-                    .append_log(log.logid, &format!("h{err}\n"))
+                    .append_log(log.logid, &format!("{text}{newline}"))
                     .await?;
                 Results::Exception
             }
@@ -344,13 +348,16 @@ impl BuildRunner {
             self.updates.finish_log(log.logid).await?;
         }
         let props = self.shared.properties.lock().await.clone();
-        let summary = result_summary(
-            config,
-            &step,
-            &props,
-            ctx.description_done.as_deref(),
-            results,
-        );
+        let summary = match ctx.summary.take() {
+            Some(summary) if results != Results::Exception => summary,
+            _ => result_summary(
+                config,
+                &step,
+                &props,
+                ctx.description_done.as_deref(),
+                results,
+            ),
+        };
         self.updates.set_step_state_string(stepid, &summary).await?;
         let hidden = match &config.hide_step_if {
             Some(Value::Bool(hide)) => *hide,

@@ -11,7 +11,9 @@ use tokio::sync::{mpsc, watch};
 use crate::data::updates::Updates;
 use crate::process::build::{BuildShared, StopRequest};
 use crate::process::properties::RenderError;
-use crate::process::remote_command::{CommandOutcome, CommandUpdate, RemoteCommand, RemoteError};
+use crate::process::remote_command::{
+    CommandOutcome, CommandUpdate, RemoteCommand, RemoteError, Stream,
+};
 use crate::steps::{Step, join_list};
 
 /// Why a step did not finish with a result of its own.
@@ -33,6 +35,9 @@ pub enum StepError {
     Render(#[from] RenderError),
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    /// The step's Python raised an exception (the text is its traceback; ends EXCEPTION).
+    #[error("{0}")]
+    Python(String),
     /// A database or event error.
     #[error("{0}")]
     Data(String),
@@ -44,11 +49,16 @@ impl From<oxbot_db::DbError> for StepError {
     }
 }
 
+/// Receives a command's output as it arrives: whole lines of one stream.
+pub type OutputObserver<'a> = dyn FnMut(Stream, &str) + Send + 'a;
+
 /// A log of a step, as the engine writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogHandle {
     pub logid: i64,
     pub name: String,
+    /// `s` (stream log with `o`/`e`/`h` line prefixes), `t` (text) or `h` (HTML).
+    pub log_type: String,
 }
 
 /// What a step can do while it runs.
@@ -61,18 +71,31 @@ pub struct StepContext {
     /// A `descriptionDone` the step set while running (Buildbot steps assign
     /// `self.descriptionDone` in `run()`); it wins over the configured one.
     pub(crate) description_done: Option<String>,
+    /// The whole final `state_string`, when the step computed it itself (a custom step's
+    /// `getResultSummary()`).
+    pub(crate) summary: Option<String>,
 }
 
 impl StepContext {
     /// Adds a log to the step (`stdio` logs are stream logs, type `s`, as in Buildbot).
     pub async fn add_log(&mut self, name: &str) -> Result<LogHandle, StepError> {
+        self.add_log_of_type(name, "s").await
+    }
+
+    /// Adds a log of a given type (`s`, `t` or `h`), or returns the step's log of that name.
+    pub async fn add_log_of_type(
+        &mut self,
+        name: &str,
+        log_type: &str,
+    ) -> Result<LogHandle, StepError> {
         if let Some(existing) = self.logs.iter().find(|l| l.name == name) {
             return Ok(existing.clone());
         }
-        let logid = self.updates.add_log(self.stepid, name, "s").await?;
+        let logid = self.updates.add_log(self.stepid, name, log_type).await?;
         let handle = LogHandle {
             logid,
             name: name.to_owned(),
+            log_type: log_type.to_owned(),
         };
         self.logs.push(handle.clone());
         Ok(handle)
@@ -154,15 +177,31 @@ impl StepContext {
         log: Option<&LogHandle>,
     ) -> Result<(CommandOutcome, String), StepError> {
         let mut stdout = String::new();
-        let outcome = self.run(cmd, log, Some(&mut stdout)).await?;
+        let mut collect = |stream: Stream, text: &str| {
+            if stream == Stream::Stdout {
+                stdout.push_str(text);
+            }
+        };
+        let outcome = self.run(cmd, log, Some(&mut collect)).await?;
         Ok((outcome, stdout))
+    }
+
+    /// Runs a remote command, feeding its output into `log` and to `observe` (whole lines of
+    /// the `stdio` streams, as they arrive).
+    pub async fn run_command_observed(
+        &mut self,
+        cmd: RemoteCommand,
+        log: Option<&LogHandle>,
+        observe: &mut OutputObserver<'_>,
+    ) -> Result<CommandOutcome, StepError> {
+        self.run(cmd, log, Some(observe)).await
     }
 
     async fn run(
         &mut self,
         cmd: RemoteCommand,
         log: Option<&LogHandle>,
-        mut collect: Option<&mut String>,
+        mut observe: Option<&mut OutputObserver<'_>>,
     ) -> Result<CommandOutcome, StepError> {
         if self.interrupt.borrow().is_some() {
             return Ok(CommandOutcome {
@@ -181,10 +220,8 @@ impl StepContext {
         while let Some(update) = receiver.recv().await {
             let text = match update {
                 CommandUpdate::Output { stream, text } => {
-                    if let (Some(buf), crate::process::remote_command::Stream::Stdout) =
-                        (collect.as_deref_mut(), stream)
-                    {
-                        buf.push_str(&text);
+                    if let Some(observe) = observe.as_deref_mut() {
+                        observe(stream, &text);
                     }
                     prefix_lines(stream.prefix(), &text)
                 }
@@ -209,7 +246,7 @@ impl StepContext {
 }
 
 /// Prefixes each line of `text` with a stream letter, as Buildbot stores `s` logs.
-fn prefix_lines(prefix: char, text: &str) -> String {
+pub(crate) fn prefix_lines(prefix: char, text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16 + 1);
     for line in text.split_inclusive('\n') {
         out.push(prefix);

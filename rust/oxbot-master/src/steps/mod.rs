@@ -8,6 +8,7 @@
 mod git;
 mod master;
 mod master_shell;
+mod python;
 mod shell;
 mod transfer;
 mod trigger;
@@ -22,6 +23,7 @@ use crate::process::step::{StepContext, StepError};
 pub use git::Git;
 pub use master::PropertyStep;
 pub use master_shell::MasterShellCommand;
+pub use python::PythonStep;
 pub use shell::ShellCommand;
 pub use transfer::TransferStep;
 pub use trigger::Trigger;
@@ -37,6 +39,7 @@ pub enum Step {
     Transfer(TransferStep),
     Trigger(Trigger),
     MasterShell(MasterShellCommand),
+    Python(PythonStep),
     Unsupported(String),
 }
 
@@ -67,6 +70,7 @@ impl Step {
             }
             "Trigger" => Trigger::from_args(args).map(Step::Trigger),
             "MasterShellCommand" => MasterShellCommand::from_args(args).map(Step::MasterShell),
+            "Python" => PythonStep::from_args(args).map(Step::Python),
             "FileUpload" | "FileDownload" | "StringDownload" => {
                 TransferStep::from_args(&config.kind, args).map(Step::Transfer)
             }
@@ -101,7 +105,7 @@ impl Step {
             Step::Property(step) => step.descriptions(),
             Step::Transfer(step) => step.descriptions(),
             Step::MasterShell(step) => step.descriptions(),
-            Step::Trigger(_) | Step::Unsupported(_) => (None, None),
+            Step::Trigger(_) | Step::Python(_) | Step::Unsupported(_) => (None, None),
         }
     }
 
@@ -123,6 +127,7 @@ impl Step {
             Step::Transfer(step) => step.run(ctx).await,
             Step::Trigger(step) => step.run(ctx).await,
             Step::MasterShell(step) => step.run(ctx).await,
+            Step::Python(step) => step.run(ctx).await,
             Step::Unsupported(kind) => Err(StepError::Unsupported(format!("step {kind}"))),
         }
     }
