@@ -132,6 +132,10 @@ class MakeOut(buildstep.CommandMixin, steps.MakeDirectory):
         return res
 
 
+def extract_versions(rc, stdout, stderr):
+    return {"major": stdout.split(".")[0], "warnings": stderr.count("warn"), "rc": rc}
+
+
 class Broken(buildstep.BuildStep):
     name = "broken"
 
@@ -149,6 +153,8 @@ custom.addStep(GrepFailures(name="grep", command="echo all good"))
 custom.addStep(Summarised(name="summarised", command="true"))
 custom.addStep(MakeOut(dir="build/out"))
 custom.addStep(Refuse(flunkOnFailure=False))
+custom.addStep(steps.SetPropertyFromCommand(command="echo 3.4; echo warn >&2",
+                                            extract_fn=extract_versions))
 
 broken = util.BuildFactory()
 broken.addStep(Broken())
@@ -182,12 +188,16 @@ def test_custom_steps_run_their_python(master, worker):
         ("summarised", 0, "custom summary for custom"),
         ("MakeDirectory", 0, "Created"),
         ("refuse", 2, "finished (failure)"),
+        ("setproperty_1", 0, "3 properties set"),
     ], master.log()
     props = master.get(f"builds/{build['buildid']}/properties")["properties"][0]
     assert props["tests_passed"] == [2, "TestSuite"]
     assert props["tests_failed"] == [1, "TestSuite"]
     assert props["answer"] == [42, "AsyncProbe"]
     assert props["out_exists"] == [True, "MakeOut"]
+    assert props["major"] == ["3", "SetPropertyFromCommand Step"]
+    assert props["warnings"] == [1, "SetPropertyFromCommand Step"]
+    assert props["rc"] == [0, "SetPropertyFromCommand Step"]
 
     def log_text(step, name):
         logs = master.get(f"steps/{step['stepid']}/logs")["logs"]
@@ -195,6 +205,10 @@ def test_custom_steps_run_their_python(master, worker):
         return log, master.get_raw(f"logs/{log['logid']}/raw")
 
     by_name = {s["name"]: s for s in steps}
+    _, changes = log_text(by_name["setproperty_1"], "property changes")
+    assert changes == "major: '3'\nrc: 0\nwarnings: 1\n"
+    _, changes = log_text(by_name["setproperty"], "property changes")
+    assert changes == "version: '1.2'\n"
     versions, text = log_text(by_name["version-check"], "versions")
     assert versions["type"] == "t" and text == "version=1.2 branch=\n"
     _, probe = log_text(by_name["async-probe"], "probe")

@@ -90,3 +90,37 @@ def run_step(step, bridge):
     from buildbot_compat import _buildtime
 
     return json.dumps(_buildtime.run(step, bridge))
+
+
+def call_function(fn, args_json):
+    return json.dumps(_describe.value(fn(*json.loads(args_json))))
+
+
+class ChangeView:
+    """The ``change`` a ``ChangeFilter`` function or ``fileIsImportant`` receives, with
+    Buildbot's attribute names."""
+
+    def __init__(self, change):
+        self.number = change.get("changeid")
+        self.who = self.author = change.get("author")
+        self.committer = change.get("committer")
+        self.files = list(change.get("files") or [])
+        self.comments = change.get("comments") or ""
+        self.revision = change.get("revision")
+        self.when = change.get("when_timestamp")
+        self.branch = change.get("branch")
+        self.category = change.get("category")
+        self.revlink = change.get("revlink")
+        self.repository = change.get("repository") or ""
+        self.codebase = change.get("codebase") or ""
+        self.project = change.get("project") or ""
+        self.properties = RuntimeProperties(
+            {k: v[0] for k, v in (change.get("properties") or {}).items()})
+        self._change = change
+
+    def asDict(self):
+        return dict(self._change)
+
+
+def call_change_predicate(fn, change_json):
+    return bool(fn(ChangeView(json.loads(change_json))))

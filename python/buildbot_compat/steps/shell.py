@@ -63,10 +63,22 @@ Compile = step_class(_MODULE, "Compile", base=WarningCountingShellCommand, name=
                      description="compiling", descriptionDone="compile", haltOnFailure=True)
 Test = step_class(_MODULE, "Test", base=WarningCountingShellCommand, name="test",
                   description="testing", descriptionDone="test", warnOnFailure=True)
-SetPropertyFromCommand = step_class(
-    _MODULE, "SetPropertyFromCommand", ("property", "extract_fn", "strip", "includeStdout",
-                                        "includeStderr"),
-    base=ShellCommand, name="setproperty")
+
+
+class SetPropertyFromCommand(ShellCommand):
+    name = "setproperty"
+    _own_params = SHELL_PARAMS + ("property", "extract_fn", "strip", "includeStdout",
+                                  "includeStderr")
+
+    def __init__(self, property=None, extract_fn=None, **kwargs):
+        if not (property is not None) ^ (extract_fn is not None):
+            error("Exactly one of property and extract_fn must be set")
+        if extract_fn is not None and not callable(extract_fn):
+            error("extract_fn must be callable")
+        chosen = {"property": property} if property is not None else {"extract_fn": extract_fn}
+        super().__init__(**kwargs, **chosen)
+
+
 TreeSize = step_class(_MODULE, "TreeSize", base=ShellCommand, name="treesize")
 PerlModuleTest = step_class(_MODULE, "PerlModuleTest", base=Test)
 ShellSequence = step_class(_MODULE, "ShellSequence", ("commands", "env", "timeout", "logEnviron",

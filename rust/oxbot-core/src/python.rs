@@ -33,6 +33,15 @@ pub trait PythonCallbacks: Send + Sync {
     /// talks to the engine through `host`. `Err` is the Python traceback (the step ends
     /// EXCEPTION).
     fn run_step(&self, handle: u64, host: Box<dyn StepHost>) -> Result<StepRun, String>;
+
+    /// Calls a function with JSON positional arguments (`branch_fn(branch)`,
+    /// `extract_fn(rc, stdout, stderr)`...); the result is described as config values are.
+    fn call_function(&self, handle: u64, args: &[Value]) -> Result<Value, String>;
+
+    /// Calls a predicate on a change (`ChangeFilter(filter_fn=...)`, `fileIsImportant`). The
+    /// function gets a change object with Buildbot's attributes, made from `change` in its
+    /// REST shape.
+    fn change_predicate(&self, handle: u64, change: &Value) -> Result<bool, String>;
 }
 
 /// The handle number of a `{"$python": n}` description.

@@ -29,6 +29,8 @@ pub struct Master {
     botmaster: BotMaster,
     workers: WorkerManager,
     builderids: BTreeMap<String, i64>,
+    /// The configuration's Python, for schedulers' and change filters' callables.
+    callbacks: Option<Arc<dyn oxbot_core::python::PythonCallbacks>>,
 }
 
 impl Master {
@@ -91,7 +93,7 @@ impl Master {
             updates.clone(),
             workers.clone(),
             config.clone(),
-            callbacks,
+            callbacks.clone(),
         );
         botmaster.set_builders(config.clone(), builderids.clone());
         info!(masterid, builders = builderids.len(), "master registered");
@@ -103,6 +105,7 @@ impl Master {
             botmaster,
             workers,
             builderids,
+            callbacks,
         })
     }
 
@@ -204,6 +207,7 @@ impl Master {
             match crate::schedulers::basic::BranchScheduler::from_config(
                 scheduler,
                 &self.builderids,
+                self.callbacks.clone(),
             ) {
                 Ok(s) => {
                     tasks.push(tokio::spawn(s.run(

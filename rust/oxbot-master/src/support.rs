@@ -104,6 +104,7 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
         ) && let Err(err) = crate::schedulers::basic::BranchScheduler::from_config(
             scheduler,
             &std::collections::BTreeMap::new(),
+            None,
         ) {
             add(format!("{err} ('{}' never starts builds)", scheduler.name));
         } else if matches!(scheduler.kind.as_str(), "Periodic" | "Nightly")

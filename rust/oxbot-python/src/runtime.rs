@@ -118,6 +118,27 @@ impl PythonCallbacks for ConfigCallbacks {
         )
     }
 
+    fn call_function(
+        &self,
+        handle: u64,
+        args: &[serde_json::Value],
+    ) -> Result<serde_json::Value, String> {
+        let args = serde_json::Value::Array(args.to_vec());
+        let text = self.call(handle, "call_function", vec![Self::json_arg(&args)], |r| {
+            r.extract::<String>()
+        })?;
+        parse_json(&text)
+    }
+
+    fn change_predicate(&self, handle: u64, change: &serde_json::Value) -> Result<bool, String> {
+        self.call(
+            handle,
+            "call_change_predicate",
+            vec![Self::json_arg(change)],
+            |r| r.extract::<bool>(),
+        )
+    }
+
     fn run_step(&self, handle: u64, host: Box<dyn StepHost>) -> Result<StepRun, String> {
         let bridge = Python::attach(|py| {
             Py::new(

@@ -1,16 +1,18 @@
 //! `SingleBranchScheduler` and `AnyBranchScheduler` (Buildbot's `schedulers/basic.py`): they
 //! take the changes their filter accepts and, once the tree has been stable for
 //! `treeStableTimer` seconds (at once when it is `None`), add a buildset for the latest of
-//! them. `AnyBranchScheduler` waits and builds per branch.
+//! them. `AnyBranchScheduler` waits and builds per branch. `fileIsImportant(change)` (user
+//! Python) classifies changes: an unimportant one does not start the timer (nor a build
+//! without `treeStableTimer`) but rides along with the next build; `onlyImportant` drops it.
 //!
-//! Not yet: `fileIsImportant`/`onlyImportant` callables and keeping pending changes across a
-//! restart (Buildbot's `scheduler_changes`); a config using the callables is refused at start
-//! with a message naming them.
+//! Not yet: keeping pending changes across a restart (Buildbot's `scheduler_changes`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use oxbot_core::config::{SchedulerConfig, Value};
+use oxbot_core::python::{PythonCallbacks, handle_of};
 use oxbot_db::ChangeModel;
 use tokio::time::Instant;
 use tracing::{info, warn};
@@ -21,13 +23,17 @@ use crate::mq::Mq;
 use oxbot_db::NewBuildset;
 
 /// A change-driven scheduler.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BranchScheduler {
     kind: String,
     name: String,
     builderids: Vec<i64>,
     properties: Vec<(String, Value, String)>,
     filter: ChangeFilter,
+    /// `fileIsImportant(change)`.
+    file_is_important: Option<u64>,
+    callbacks: Option<Arc<dyn PythonCallbacks>>,
+    only_important: bool,
     tree_stable: Option<Duration>,
     per_branch: bool,
     reason: String,
@@ -38,22 +44,31 @@ impl BranchScheduler {
     pub fn from_config(
         config: &SchedulerConfig,
         builderids: &BTreeMap<String, i64>,
+        callbacks: Option<Arc<dyn PythonCallbacks>>,
     ) -> Result<BranchScheduler, String> {
         let args = &config.args;
-        for callable in ["fileIsImportant", "change_filter_fn"] {
-            if args.get(callable).is_some_and(|v| !v.is_null()) {
-                return Err(format!(
-                    "not supported yet by oxbot: {} {callable}",
+        let given = |key: &str| args.get(key).filter(|v| !v.is_null());
+        // Buildbot's `ChangeFilter.fromSchedulerConstructorArgs`.
+        let description = given("change_filter").cloned().unwrap_or_else(|| {
+            let mut criteria = serde_json::Map::new();
+            if let Some(branch) = given("branch").or_else(|| given("branches")) {
+                criteria.insert("branch".to_owned(), branch.clone());
+            }
+            if let Some(categories) = given("categories") {
+                criteria.insert("category".to_owned(), categories.clone());
+            }
+            Value::Object(criteria)
+        });
+        let filter = ChangeFilter::from_config(&description, callbacks.clone())
+            .map_err(|e| e.to_string())?;
+        let file_is_important = match given("fileIsImportant") {
+            None => None,
+            Some(function) => Some(handle_of(function).ok_or_else(|| {
+                format!(
+                    "not supported yet by oxbot: {} fileIsImportant that is not a function",
                     config.kind
-                ));
-            }
-        }
-        let filter = match (args.get("change_filter"), args.get("branch")) {
-            (Some(f), _) if !f.is_null() => {
-                ChangeFilter::from_config(f).map_err(|e| e.to_string())?
-            }
-            (_, Some(Value::String(branch))) => ChangeFilter::branch(Some(branch.clone())),
-            _ => ChangeFilter::default(),
+                )
+            })?),
         };
         let properties = super::buildset_properties(config);
 
@@ -67,6 +82,12 @@ impl BranchScheduler {
                 .collect(),
             properties,
             filter,
+            file_is_important,
+            callbacks,
+            only_important: args
+                .get("onlyImportant")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             tree_stable: args
                 .get("treeStableTimer")
                 .and_then(Value::as_f64)
@@ -89,10 +110,11 @@ impl BranchScheduler {
             None,
             Some("new".to_owned()),
         ]);
-        // Pending changes per branch key ("" for SingleBranchScheduler), with their deadline.
-        let mut pending: BTreeMap<String, (Vec<ChangeModel>, Instant)> = BTreeMap::new();
+        // Classified changes per branch key ("" for SingleBranchScheduler), with the deadline
+        // of their stable timer once an important change started it.
+        let mut pending: BTreeMap<String, (Vec<ChangeModel>, Option<Instant>)> = BTreeMap::new();
         loop {
-            let next_deadline = pending.values().map(|(_, at)| *at).min();
+            let next_deadline = pending.values().filter_map(|(_, at)| *at).min();
             tokio::select! {
                 () = &mut shutdown => return,
                 event = changes.next() => {
@@ -105,22 +127,23 @@ impl BranchScheduler {
                             continue;
                         }
                     };
-                    if !self.filter.matches(&change) {
-                        continue;
-                    }
+                    let Some(important) = self.classify(&change) else { continue };
                     match self.tree_stable {
-                        None => self.add_buildset(&updates, &[change]).await,
+                        None if important => self.add_buildset(&updates, &[change]).await,
+                        None => {}
                         Some(wait) => {
                             let key = if self.per_branch { change.branch.clone().unwrap_or_default() } else { String::new() };
-                            let entry = pending.entry(key).or_insert_with(|| (Vec::new(), Instant::now()));
+                            let entry = pending.entry(key).or_insert_with(|| (Vec::new(), None));
+                            if important || entry.1.is_some() {
+                                entry.1 = Some(Instant::now() + wait);
+                            }
                             entry.0.push(change);
-                            entry.1 = Instant::now() + wait;
                         }
                     }
                 }
                 () = async { match next_deadline { Some(at) => tokio::time::sleep_until(at).await, None => std::future::pending().await } } => {
                     let now = Instant::now();
-                    let due: Vec<String> = pending.iter().filter(|(_, (_, at))| *at <= now).map(|(k, _)| k.clone()).collect();
+                    let due: Vec<String> = pending.iter().filter(|(_, (_, at))| at.is_some_and(|at| at <= now)).map(|(k, _)| k.clone()).collect();
                     for key in due {
                         if let Some((batch, _)) = pending.remove(&key) {
                             self.add_buildset(&updates, &batch).await;
@@ -128,6 +151,34 @@ impl BranchScheduler {
                     }
                 }
             }
+        }
+    }
+
+    /// Whether the scheduler takes a change, and if so whether it is important (Buildbot's
+    /// `startConsumingChanges` callback). User Python runs here, on this task's thread.
+    fn classify(&self, change: &ChangeModel) -> Option<bool> {
+        let python = self.filter.calls_python() || self.file_is_important.is_some();
+        let decide = || {
+            if !self.filter.matches(change) {
+                return None;
+            }
+            let (Some(handle), Some(callbacks)) = (self.file_is_important, &self.callbacks) else {
+                return Some(true);
+            };
+            let object = crate::changes::filter::change_object(change);
+            match callbacks.change_predicate(handle, &object) {
+                Ok(important) if !important && self.only_important => None,
+                Ok(important) => Some(important),
+                Err(err) => {
+                    warn!(scheduler = %self.name, cause = %err, "fileIsImportant failed; the change is ignored");
+                    None
+                }
+            }
+        };
+        if python {
+            tokio::task::block_in_place(decide)
+        } else {
+            decide()
         }
     }
 

@@ -7,7 +7,21 @@ use serde_json::{Map, Value};
 
 use super::arg_str;
 use super::shell::ShellCommand;
+use crate::process::remote_command::Stream;
 use crate::process::step::{StepContext, StepError};
+
+/// Where `SetPropertyFromCommand` gets its properties from.
+#[derive(Debug, Clone)]
+pub enum Extract {
+    /// One property: the command's stdout (stripped with `strip`).
+    Property { name: String, strip: bool },
+    /// `extract_fn(rc, stdout, stderr)` in the user's Python returns the properties.
+    Function {
+        handle: u64,
+        include_stdout: bool,
+        include_stderr: bool,
+    },
+}
 
 /// A property-setting step, with its rendered arguments.
 #[derive(Debug, Clone)]
@@ -23,8 +37,7 @@ pub enum PropertyStep {
     },
     FromCommand {
         shell: Box<ShellCommand>,
-        property: String,
-        strip: bool,
+        extract: Extract,
     },
 }
 
@@ -58,19 +71,33 @@ impl PropertyStep {
                 },
             },
             "SetPropertyFromCommand" => {
-                if args.get("extract_fn").is_some_and(|v| !v.is_null()) {
-                    return Err(StepError::Unsupported(
-                        "SetPropertyFromCommand extract_fn".to_owned(),
-                    ));
-                }
+                let flag = |name: &str, default: bool| {
+                    args.get(name).and_then(Value::as_bool).unwrap_or(default)
+                };
+                let extract = match (
+                    arg_str(args, "property"),
+                    args.get("extract_fn")
+                        .and_then(oxbot_core::python::handle_of),
+                ) {
+                    (Some(name), None) => Extract::Property {
+                        name,
+                        strip: flag("strip", true),
+                    },
+                    // Buildbot always gives extract_fn the stderr.
+                    (None, Some(handle)) => Extract::Function {
+                        handle,
+                        include_stdout: flag("includeStdout", true),
+                        include_stderr: true,
+                    },
+                    _ => {
+                        return Err(StepError::Config(
+                            "Exactly one of property and extract_fn must be set".to_owned(),
+                        ));
+                    }
+                };
                 PropertyStep::FromCommand {
                     shell: Box::new(ShellCommand::from_args(args, None, None)?),
-                    property: arg_str(args, "property").ok_or_else(|| {
-                        StepError::Config(
-                            "SetPropertyFromCommand: property or extract_fn is required".to_owned(),
-                        )
-                    })?,
-                    strip: args.get("strip").and_then(Value::as_bool).unwrap_or(true),
+                    extract,
                 }
             }
             other => return Err(StepError::Unsupported(format!("step {other}"))),
@@ -106,29 +133,150 @@ impl PropertyStep {
                 }
                 Ok(Results::Success)
             }
-            PropertyStep::FromCommand {
-                shell,
-                property,
-                strip,
-            } => {
-                let (outcome, stdout) = shell.run_collecting(ctx).await?;
-                let results = ctx.results_from_rc(&outcome);
-                if results == Results::Success {
-                    let value = if *strip {
-                        stdout.trim().to_owned()
-                    } else {
-                        stdout
-                    };
-                    ctx.set_property(
-                        property,
-                        Value::String(value),
-                        "SetPropertyFromCommand Step",
-                    )
-                    .await?;
-                    ctx.set_description_done(format!("property '{property}' set"));
+            PropertyStep::FromCommand { shell, extract } => from_command(ctx, shell, extract).await,
+        }
+    }
+}
+
+/// Buildbot 4.3's `SetPropertyFromCommand.run()`.
+async fn from_command(
+    ctx: &mut StepContext,
+    shell: &ShellCommand,
+    extract: &Extract,
+) -> Result<Results, StepError> {
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    let mut collect = |stream: Stream, text: &str| match stream {
+        Stream::Stdout => stdout.push_str(text),
+        Stream::Stderr => stderr.push_str(text),
+        Stream::Header => {}
+    };
+    let outcome = shell.run_observed(ctx, &mut collect).await?;
+    let failed = ctx.results_from_rc(&outcome) == Results::Failure;
+    let changes: Map<String, Value> = match extract {
+        Extract::Property { .. } if failed => return Ok(Results::Failure),
+        Extract::Property { name, strip } => {
+            let value = if *strip { stdout.trim() } else { &stdout };
+            Map::from_iter([(name.clone(), Value::from(value))])
+        }
+        Extract::Function {
+            handle,
+            include_stdout,
+            include_stderr,
+        } => {
+            let callbacks = ctx.build.properties.lock().await.callbacks().cloned();
+            let callbacks = callbacks.ok_or_else(|| {
+                StepError::Unsupported("SetPropertyFromCommand extract_fn without Python".into())
+            })?;
+            let args = [
+                outcome.rc.map_or(Value::Null, Value::from),
+                Value::from(if *include_stdout {
+                    stdout
+                } else {
+                    String::new()
+                }),
+                Value::from(if *include_stderr {
+                    stderr
+                } else {
+                    String::new()
+                }),
+            ];
+            let result = tokio::task::block_in_place(|| callbacks.call_function(*handle, &args))
+                .map_err(StepError::Python)?;
+            match result {
+                Value::Object(map) => map,
+                other => {
+                    return Err(StepError::Python(format!(
+                        "extract_fn must return a dict, not {other}"
+                    )));
                 }
-                Ok(results)
             }
         }
+    };
+    for (name, value) in &changes {
+        ctx.set_property(name, value.clone(), "SetPropertyFromCommand Step")
+            .await?;
+    }
+    let log = ctx.add_log_of_type("property changes", "t").await?;
+    let mut sorted: Vec<(&String, &Value)> = changes.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let lines: Vec<String> = sorted
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", py_repr(v)))
+        .collect();
+    ctx.append_text(log.logid, &format!("{}\n", lines.join("\n")))
+        .await?;
+    match changes.len() {
+        0 => {}
+        1 => ctx.set_description_done(format!(
+            "property '{}' set",
+            changes.keys().next().map_or("", String::as_str)
+        )),
+        n => ctx.set_description_done(format!("{n} properties set")),
+    }
+    Ok(if failed {
+        Results::Failure
+    } else {
+        Results::Success
+    })
+}
+
+/// Python's `repr()` of a JSON value (`'text'`, `42`, `True`, `None`, `['a', 1]`).
+fn py_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            let quote = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
+            let mut out = String::from(quote);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == quote => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(quote);
+            out
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(py_repr).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", py_repr(&Value::from(k.as_str())), py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::py_repr;
+    use serde_json::json;
+
+    #[test]
+    fn values_are_written_as_python_reprs() {
+        assert_eq!(py_repr(&json!("1.2")), "'1.2'");
+        assert_eq!(py_repr(&json!("it's")), "\"it's\"");
+        assert_eq!(py_repr(&json!("a\nb")), "'a\\nb'");
+        assert_eq!(
+            py_repr(&json!([1, true, null, {"k": "v"}])),
+            "[1, True, None, {'k': 'v'}]"
+        );
     }
 }

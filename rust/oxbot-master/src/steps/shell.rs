@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{arg_int, arg_str, join_list};
 use crate::process::remote_command::{CommandOutcome, RemoteCommand};
-use crate::process::step::{StepContext, StepError};
+use crate::process::step::{OutputObserver, StepContext, StepError};
 
 /// Arguments of a shell step, rendered.
 #[derive(Debug, Clone)]
@@ -82,23 +82,24 @@ impl ShellCommand {
     }
 
     pub async fn run(&self, ctx: &mut StepContext) -> Result<Results, StepError> {
-        let (outcome, ()) = self.execute(ctx, false).await.map(|(o, _)| (o, ()))?;
+        let outcome = self.execute(ctx, None).await?;
         Ok(ctx.results_from_rc(&outcome))
     }
 
-    /// Runs the command and also returns its stdout (for `SetPropertyFromCommand`).
-    pub async fn run_collecting(
+    /// Runs the command, also giving its output to `observe` (for `SetPropertyFromCommand`).
+    pub async fn run_observed(
         &self,
         ctx: &mut StepContext,
-    ) -> Result<(CommandOutcome, String), StepError> {
-        self.execute(ctx, true).await
+        observe: &mut OutputObserver<'_>,
+    ) -> Result<CommandOutcome, StepError> {
+        self.execute(ctx, Some(observe)).await
     }
 
     async fn execute(
         &self,
         ctx: &mut StepContext,
-        collect: bool,
-    ) -> Result<(CommandOutcome, String), StepError> {
+        observe: Option<&mut OutputObserver<'_>>,
+    ) -> Result<CommandOutcome, StepError> {
         let log = ctx.add_log("stdio").await?;
         let mut env = ctx.build_env();
         env.extend(self.env.clone());
@@ -116,10 +117,9 @@ impl ShellCommand {
             map.extend(self.passthrough.clone());
         }
         let cmd = RemoteCommand::new("shell", args);
-        if collect {
-            ctx.run_command_collecting_stdout(cmd, Some(&log)).await
-        } else {
-            Ok((ctx.run_command(cmd, Some(&log)).await?, String::new()))
+        match observe {
+            Some(observe) => ctx.run_command_observed(cmd, Some(&log), observe).await,
+            None => ctx.run_command(cmd, Some(&log)).await,
         }
     }
 }
