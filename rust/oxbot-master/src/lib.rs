@@ -17,6 +17,7 @@ pub mod master;
 pub mod mq;
 pub mod process;
 pub mod schedulers;
+pub mod secrets;
 pub mod steps;
 pub mod support;
 pub mod worker;

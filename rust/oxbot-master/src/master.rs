@@ -96,6 +96,10 @@ impl Master {
             callbacks.clone(),
         );
         botmaster.set_builders(config.clone(), builderids.clone());
+        match crate::secrets::load(&config.secrets_providers) {
+            Ok(secrets) => botmaster.set_secrets(secrets),
+            Err(err) => tracing::error!(cause = %err, "could not read the secrets"),
+        }
         info!(masterid, builders = builderids.len(), "master registered");
         Ok(Master {
             config,

@@ -46,6 +46,7 @@ pub const SUPPORTED_RENDERABLES: &[&str] = &[
     "WithProperties",
     "renderer",
     "Transform",
+    "Secret",
 ];
 
 /// Renderable kinds in a value that the engine cannot render yet.
@@ -164,6 +165,14 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
                     "renderable {kind} (the step using it ends in EXCEPTION)"
                 ));
             }
+        }
+    }
+    for provider in &config.secrets_providers {
+        let kind = provider.get("kind").and_then(Value::as_str).unwrap_or("?");
+        if !crate::secrets::SUPPORTED_PROVIDERS.contains(&kind) {
+            add(format!(
+                "secrets provider {kind} (its secrets are not found)"
+            ));
         }
     }
     for service in &config.services {

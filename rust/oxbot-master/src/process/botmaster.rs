@@ -48,6 +48,8 @@ struct Inner {
     builds_done: Notify,
     /// The configuration's Python, for renderers and step conditions at build time.
     callbacks: Option<Arc<dyn PythonCallbacks>>,
+    /// What the secrets providers hold.
+    secrets: Mutex<Arc<BTreeMap<String, String>>>,
 }
 
 impl BotMaster {
@@ -69,8 +71,14 @@ impl BotMaster {
                 wake: Notify::new(),
                 builds_done: Notify::new(),
                 callbacks,
+                secrets: Mutex::default(),
             }),
         }
+    }
+
+    /// Sets what `util.Secret` and `%(secret:...)s` render to (at start and on reconfig).
+    pub fn set_secrets(&self, secrets: BTreeMap<String, String>) {
+        *self.inner.secrets.lock().expect("botmaster lock") = Arc::new(secrets);
     }
 
     /// Sets the configured builders and their ids (at start and on reconfig).
@@ -258,6 +266,7 @@ impl BotMaster {
         let globals = config.properties.clone();
         let services = BuildServices {
             callbacks: self.inner.callbacks.clone(),
+            secrets: self.inner.secrets.lock().expect("botmaster lock").clone(),
             triggerables: Arc::new(crate::schedulers::triggerable::triggerables(
                 config,
                 &self.inner.builderids.lock().expect("botmaster lock"),

@@ -13,7 +13,7 @@ use tokio::sync::{Mutex, watch};
 use tracing::{info, warn};
 
 use crate::data::updates::Updates;
-use crate::process::properties::{Properties, RenderError, is_truthy};
+use crate::process::properties::{Properties, RenderContext, RenderError, is_truthy};
 use crate::process::step::{
     StepContext, StepError, StepFlags, compute_result_and_termination, current_summary,
     result_summary,
@@ -40,6 +40,8 @@ pub struct BuildShared {
     pub env: Map<String, Value>,
     pub sourcestamps: Vec<SourceStamp>,
     pub properties: Mutex<Properties>,
+    /// What renderables read besides properties; also hides used secrets from logs.
+    pub render_context: Arc<RenderContext>,
     pub worker: Arc<WorkerConnection>,
     /// The configuration's `Triggerable` schedulers, for `Trigger` steps.
     pub triggerables: Arc<BTreeMap<String, Triggerable>>,
@@ -50,6 +52,8 @@ pub struct BuildShared {
 #[derive(Clone, Default)]
 pub struct BuildServices {
     pub callbacks: Option<Arc<dyn PythonCallbacks>>,
+    /// What the secrets providers hold (`name -> value`).
+    pub secrets: Arc<BTreeMap<String, String>>,
     pub triggerables: Arc<BTreeMap<String, Triggerable>>,
 }
 
@@ -139,20 +143,46 @@ pub async fn run_build(
         stopped,
     } = created;
     tracing::Span::current().record("buildid", buildid);
+    let render_context = Arc::new(RenderContext {
+        sourcestamps: request
+            .sourcestamps
+            .iter()
+            .map(|ss| {
+                let attrs = serde_json::json!({
+                    "branch": ss.branch,
+                    "revision": ss.revision,
+                    "repository": ss.repository,
+                    "project": ss.project,
+                    "codebase": ss.codebase,
+                });
+                (
+                    ss.codebase.clone(),
+                    attrs.as_object().cloned().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        worker_info: worker.info(),
+        secrets: services.secrets.clone(),
+        ..RenderContext::default()
+    });
     let shared = Arc::new(BuildShared {
         buildid,
         number,
         builder_name: builder.name.clone(),
         env: builder.env.clone(),
         sourcestamps: request.sourcestamps.clone(),
-        properties: Mutex::new(build_properties(
-            &builder,
-            global_properties,
-            &request,
-            number,
-            &worker,
-            services.callbacks,
-        )),
+        properties: Mutex::new(
+            build_properties(
+                &builder,
+                global_properties,
+                &request,
+                number,
+                &worker,
+                services.callbacks,
+            )
+            .with_context(render_context.clone()),
+        ),
+        render_context,
         worker,
         triggerables: services.triggerables,
     });
@@ -358,6 +388,11 @@ impl BuildRunner {
                 results,
             ),
         };
+        let summary = self
+            .shared
+            .render_context
+            .hide_secrets(&summary)
+            .into_owned();
         self.updates.set_step_state_string(stepid, &summary).await?;
         let hidden = match &config.hide_step_if {
             Some(Value::Bool(hide)) => *hide,

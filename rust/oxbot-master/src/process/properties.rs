@@ -5,7 +5,7 @@
 //! this build. Kinds the engine cannot render yet fail with an error naming them.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use oxbot_core::config::Value;
 use oxbot_core::python::PythonCallbacks;
@@ -17,6 +17,37 @@ pub struct Properties {
     values: BTreeMap<String, (Value, String)>,
     /// The configuration's Python, for renderer functions and `Transform`.
     callbacks: Option<Arc<dyn PythonCallbacks>>,
+    /// What else of the build renderables read (shared by every copy of one build's
+    /// properties).
+    context: Arc<RenderContext>,
+}
+
+/// What renderables read of a build besides its properties.
+#[derive(Debug, Default)]
+pub struct RenderContext {
+    /// `%(src:<codebase>:<attr>)s`: each codebase's source stamp attributes.
+    pub sourcestamps: Vec<(String, Map<String, Value>)>,
+    /// `%(worker:<key>)s`: the worker's info.
+    pub worker_info: Map<String, Value>,
+    /// `util.Secret` and `%(secret:<name>)s`: what the secrets providers hold.
+    pub secrets: Arc<BTreeMap<String, String>>,
+    /// The secrets this build rendered, `value -> name`, to hide them from its logs and
+    /// state strings (Buildbot's `cleanupTextFromSecrets`).
+    pub(crate) used_secrets: Mutex<BTreeMap<String, String>>,
+}
+
+impl RenderContext {
+    /// `text` with every secret this build used replaced by `<name>`.
+    pub fn hide_secrets<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let used = self.used_secrets.lock().expect("secrets lock");
+        let mut text = std::borrow::Cow::Borrowed(text);
+        for (value, name) in used.iter().filter(|(value, _)| !value.is_empty()) {
+            if text.contains(value.as_str()) {
+                text = std::borrow::Cow::Owned(text.replace(value.as_str(), &format!("<{name}>")));
+            }
+        }
+        text
+    }
 }
 
 /// A renderable that could not be rendered.
@@ -34,6 +65,8 @@ pub enum RenderError {
     Python(String),
     #[error("invalid {kind}: {message}")]
     Invalid { kind: String, message: String },
+    #[error("{0}")]
+    Secret(String),
 }
 
 impl Properties {
@@ -44,9 +77,33 @@ impl Properties {
     /// Properties that can call the configuration's Python (renderer functions, `Transform`).
     pub fn with_callbacks(callbacks: Option<Arc<dyn PythonCallbacks>>) -> Properties {
         Properties {
-            values: BTreeMap::new(),
             callbacks,
+            ..Properties::default()
         }
+    }
+
+    /// The same properties, reading sources, worker info and secrets from `context`.
+    #[must_use]
+    pub fn with_context(mut self, context: Arc<RenderContext>) -> Properties {
+        self.context = context;
+        self
+    }
+
+    pub fn context(&self) -> &Arc<RenderContext> {
+        &self.context
+    }
+
+    /// A secret's value, remembered so that logs hide it.
+    pub fn secret(&self, name: &str) -> Result<Value, RenderError> {
+        let value = self.context.secrets.get(name).ok_or_else(|| {
+            RenderError::Secret(format!("secret key {name} is not found in any provider"))
+        })?;
+        self.context
+            .used_secrets
+            .lock()
+            .expect("secrets lock")
+            .insert(value.clone(), name.to_owned());
+        Ok(Value::from(value.as_str()))
     }
 
     /// The Python callbacks, if the configuration has any.
@@ -138,7 +195,19 @@ impl Properties {
                     Some(Value::Object(kw)) => kw.clone(),
                     _ => Map::new(),
                 };
-                self.interpolate(fmt, &kwargs).map(Value::String)
+                let args = map
+                    .get("args")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                self.interpolate(fmt, &args, &kwargs).map(Value::String)
+            }
+            "Secret" => {
+                let name = map
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| invalid("missing name"))?;
+                self.secret(name)
             }
             "WithProperties" => {
                 let fmt = map
@@ -212,84 +281,6 @@ impl Properties {
         out.push_str(rest);
         Ok(out)
     }
-
-    /// Expands `%(prop:name)s`, `%(prop:name:-default)s`, `%(prop:name:~default)s`,
-    /// `%(prop:name:+replacement)s`, `%(kw:key)s` and `%%`, as `Interpolate` does.
-    fn interpolate(&self, fmt: &str, kwargs: &Map<String, Value>) -> Result<String, RenderError> {
-        let invalid = |message: String| RenderError::Invalid {
-            kind: "Interpolate".to_owned(),
-            message,
-        };
-        let mut out = String::new();
-        let mut rest = fmt;
-        while let Some(pos) = rest.find('%') {
-            out.push_str(&rest[..pos]);
-            rest = &rest[pos + 1..];
-            if let Some(after) = rest.strip_prefix('%') {
-                out.push('%');
-                rest = after;
-                continue;
-            }
-            let Some(inner) = rest.strip_prefix('(') else {
-                return Err(invalid(format!("bad format string '{fmt}'")));
-            };
-            let end = inner
-                .find(")s")
-                .ok_or_else(|| invalid(format!("unterminated substitution in '{fmt}'")))?;
-            out.push_str(&self.substitute(&inner[..end], kwargs)?);
-            rest = &inner[end + 2..];
-        }
-        out.push_str(rest);
-        Ok(out)
-    }
-
-    fn substitute(&self, spec: &str, kwargs: &Map<String, Value>) -> Result<String, RenderError> {
-        let (source, rest) = spec.split_once(':').unwrap_or((spec, ""));
-        let (key, modifier) = match rest.find([':']) {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        let value = match source {
-            "prop" => self.get(key).cloned(),
-            "kw" => kwargs.get(key).map(|v| self.render(v)).transpose()?,
-            other => {
-                return Err(RenderError::Unsupported(format!(
-                    "Interpolate source '{other}'"
-                )));
-            }
-        };
-        let present = value.as_ref().is_some_and(|v| !v.is_null());
-        let text = value.as_ref().map(display_value).unwrap_or_default();
-        Ok(match modifier {
-            None => text,
-            Some(m) if m.starts_with('-') => {
-                if present {
-                    text
-                } else {
-                    m[1..].to_owned()
-                }
-            }
-            Some(m) if m.starts_with('~') => {
-                if present && is_truthy(value.as_ref().unwrap_or(&Value::Null)) {
-                    text
-                } else {
-                    m[1..].to_owned()
-                }
-            }
-            Some(m) if m.starts_with('+') => {
-                if present {
-                    m[1..].to_owned()
-                } else {
-                    String::new()
-                }
-            }
-            Some(m) => {
-                return Err(RenderError::Unsupported(format!(
-                    "Interpolate modifier ':{m}'"
-                )));
-            }
-        })
-    }
 }
 
 /// A value as Python's `str()` shows it in an interpolated string.
@@ -299,7 +290,52 @@ pub fn display_value(value: &Value) -> String {
         Value::Bool(true) => "True".to_owned(),
         Value::Bool(false) => "False".to_owned(),
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::Number(n) => n.to_string(),
+        other => py_repr(other),
+    }
+}
+
+/// Python's `repr()` of a JSON value (`'text'`, `42`, `True`, `None`, `['a', 1]`).
+pub fn py_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            let quote = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
+            let mut out = String::from(quote);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == quote => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(quote);
+            out
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(py_repr).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", py_repr(&Value::from(k.as_str())), py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -345,6 +381,33 @@ mod tests {
     }
 
     #[test]
+    fn values_are_written_as_python_reprs() {
+        assert_eq!(py_repr(&json!("1.2")), "'1.2'");
+        assert_eq!(py_repr(&json!("it's")), "\"it's\"");
+        assert_eq!(py_repr(&json!("a\nb")), "'a\\nb'");
+        assert_eq!(
+            py_repr(&json!([1, true, null, {"k": "v"}])),
+            "[1, True, None, {'k': 'v'}]"
+        );
+    }
+
+    #[test]
+    fn used_secrets_are_hidden() {
+        let secrets = Arc::new(BTreeMap::from([("token".to_owned(), "s3cret".to_owned())]));
+        let p = Properties::new().with_context(Arc::new(RenderContext {
+            secrets,
+            ..RenderContext::default()
+        }));
+        assert_eq!(p.context().hide_secrets("s3cret"), "s3cret");
+        assert_eq!(
+            p.render(&json!({"$renderable": "Secret", "name": "token"}))
+                .unwrap(),
+            json!("s3cret")
+        );
+        assert_eq!(p.context().hide_secrets("echo s3cret!"), "echo <token>!");
+    }
+
+    #[test]
     fn with_properties_forms() {
         let p = props();
         let render = |v: Value| p.render(&v).unwrap();
@@ -368,10 +431,7 @@ mod tests {
         let err = p
             .render(&json!({"$renderable": "Secret", "name": "x"}))
             .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "not supported yet by oxbot: renderable Secret"
-        );
+        assert_eq!(err.to_string(), "secret key x is not found in any provider");
         let err = p
             .render(&json!({"$renderable": "renderer", "function": {"$python": 0}}))
             .unwrap_err();

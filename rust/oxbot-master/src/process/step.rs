@@ -103,7 +103,8 @@ impl StepContext {
 
     /// Appends text (whole lines) to one of the step's plain logs.
     pub async fn append_text(&mut self, logid: i64, text: &str) -> Result<(), StepError> {
-        self.updates.append_log(logid, text).await?;
+        let text = self.build.render_context.hide_secrets(text);
+        self.updates.append_log(logid, &text).await?;
         Ok(())
     }
 
@@ -229,12 +230,19 @@ impl StepContext {
                 CommandUpdate::LogFile { name, text } => {
                     let handle = self.add_log(&name).await?;
                     self.updates
-                        .append_log(handle.logid, &prefix_lines('o', &text))
+                        .append_log(
+                            handle.logid,
+                            &self
+                                .build
+                                .render_context
+                                .hide_secrets(&prefix_lines('o', &text)),
+                        )
                         .await?;
                     continue;
                 }
             };
             if let Some(log) = log {
+                let text = self.build.render_context.hide_secrets(&text);
                 self.updates.append_log(log.logid, &text).await?;
             }
         }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::arg_str;
 use super::shell::ShellCommand;
+use crate::process::properties::py_repr;
 use crate::process::remote_command::Stream;
 use crate::process::step::{StepContext, StepError};
 
@@ -218,65 +219,4 @@ async fn from_command(
     } else {
         Results::Success
     })
-}
-
-/// Python's `repr()` of a JSON value (`'text'`, `42`, `True`, `None`, `['a', 1]`).
-fn py_repr(value: &Value) -> String {
-    match value {
-        Value::Null => "None".to_owned(),
-        Value::Bool(true) => "True".to_owned(),
-        Value::Bool(false) => "False".to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => {
-            let quote = if s.contains('\'') && !s.contains('"') {
-                '"'
-            } else {
-                '\''
-            };
-            let mut out = String::from(quote);
-            for c in s.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\t' => out.push_str("\\t"),
-                    c if c == quote => {
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push(quote);
-            out
-        }
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(py_repr).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, v)| format!("{}: {}", py_repr(&Value::from(k.as_str())), py_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::py_repr;
-    use serde_json::json;
-
-    #[test]
-    fn values_are_written_as_python_reprs() {
-        assert_eq!(py_repr(&json!("1.2")), "'1.2'");
-        assert_eq!(py_repr(&json!("it's")), "\"it's\"");
-        assert_eq!(py_repr(&json!("a\nb")), "'a\\nb'");
-        assert_eq!(
-            py_repr(&json!([1, true, null, {"k": "v"}])),
-            "[1, True, None, {'k': 'v'}]"
-        );
-    }
 }
