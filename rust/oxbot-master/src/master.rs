@@ -330,18 +330,51 @@ impl Master {
                 properties.push((name, value.clone(), "Force Build Form".to_owned()));
             }
         }
-        let ssid = self
-            .db
-            .find_sourcestamp_id(&oxbot_db::NewSourceStamp {
-                branch: text("branch"),
-                revision: text("revision"),
-                repository: text("repository").unwrap_or_default(),
-                project: text("project").unwrap_or_default(),
-                codebase: String::new(),
-                patch: None,
+        // One source stamp per codebase of the form; a codebase's fields are named
+        // `<fullName>_branch`... (just `branch`... for the default codebase '').
+        let codebases: Vec<(String, String)> = sched
+            .args
+            .get("codebase_fields")
+            .and_then(Value::as_array)
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|f| {
+                        let get = |k: &str| {
+                            f.get(k)
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned()
+                        };
+                        (get("codebase"), get("fullName"))
+                    })
+                    .collect()
             })
-            .await
-            .map_err(|e| ControlError::Internal(e.to_string()))?;
+            .filter(|c: &Vec<_>| !c.is_empty())
+            .unwrap_or_else(|| vec![(String::new(), String::new())]);
+        let mut sourcestamp_ids = Vec::new();
+        for (codebase, prefix) in codebases {
+            let field = |name: &str| {
+                if prefix.is_empty() {
+                    text(name)
+                } else {
+                    text(&format!("{prefix}_{name}"))
+                }
+            };
+            let ssid = self
+                .db
+                .find_sourcestamp_id(&oxbot_db::NewSourceStamp {
+                    branch: field("branch"),
+                    revision: field("revision"),
+                    repository: field("repository").unwrap_or_default(),
+                    project: field("project").unwrap_or_default(),
+                    codebase,
+                    patch: None,
+                })
+                .await
+                .map_err(|e| ControlError::Internal(e.to_string()))?;
+            sourcestamp_ids.push(ssid);
+        }
         let builderids: Vec<i64> = builder_names
             .iter()
             .filter_map(|n| self.builderids.get(n).copied())
@@ -349,7 +382,7 @@ impl Master {
         let (bsid, brids) = self
             .updates
             .add_buildset(NewBuildset {
-                sourcestamp_ids: vec![ssid],
+                sourcestamp_ids,
                 reason: format!("A build was forced by '{owner}': {reason}"),
                 properties,
                 builderids,

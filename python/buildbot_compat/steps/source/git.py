@@ -23,8 +23,6 @@ class Git(Source):
         if method not in (None, "clean", "fresh", "clobber", "copy"):
             error(f"Git: method {method} is not one of ['clean', 'fresh', 'clobber', 'copy']")
         super().__init__(repourl=repourl, branch=branch, mode=mode, method=method, **kwargs)
-        self.description = self.description or ["checkout" if method == "clobber" else "updating"]
-        self.descriptionDone = self.descriptionDone or ["checkout" if method == "clobber" else "update"]
 
 
 _MODULE = __name__

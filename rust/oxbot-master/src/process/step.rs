@@ -123,16 +123,6 @@ impl StepContext {
         self.build.env.clone()
     }
 
-    /// The source stamp of a codebase of this build.
-    pub fn sourcestamp(&self, codebase: &str) -> Option<crate::process::build::SourceStamp> {
-        self.build
-            .sourcestamps
-            .iter()
-            .find(|s| s.codebase == codebase)
-            .or_else(|| self.build.sourcestamps.first())
-            .cloned()
-    }
-
     pub async fn set_property(
         &mut self,
         name: &str,
