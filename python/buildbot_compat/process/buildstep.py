@@ -108,10 +108,16 @@ class BuildStep(_describe.Described):
     def _missing(self, key):
         error(f"{type(self).__name__}: argument {key} is required")
 
+    # Built-in steps whose build-time behaviour is their Python (ShellSequence, CMake...): they
+    # are described as custom steps.
+    _runs_in_python = False
+
     @classmethod
     def _kind(cls):
         """Buildbot's class name for built-in steps; ``Python`` for a subclass with its own
-        ``run()`` or ``start()``."""
+        ``run()`` or ``start()``, and for steps that run in Python."""
+        if cls._runs_in_python:
+            return "Python"
         for klass in cls.__mro__:
             if any(hook in vars(klass) for hook in _USER_HOOKS) and \
                     not klass.__module__.startswith("buildbot_compat."):

@@ -24,3 +24,27 @@ def worst_status(a, b):
         if s in (a, b):
             return s
     return None
+
+
+def computeResultAndTermination(obj, result, previousResult):
+    """The overall result after a step (or a ``ShellArg``) ends with ``result``, by its
+    ``flunkOnFailure``/``warnOnFailure``/``haltOnFailure``/``warnOnWarnings``/``flunkOnWarnings``
+    settings, and whether the sequence stops here."""
+    overall = result
+    terminate = False
+    if result == FAILURE:
+        if not obj.flunkOnFailure:
+            overall = SUCCESS
+        if obj.warnOnFailure:
+            overall = WARNINGS
+        if obj.flunkOnFailure:
+            overall = FAILURE
+        if obj.haltOnFailure:
+            terminate = True
+    elif result == WARNINGS:
+        overall = WARNINGS if obj.warnOnWarnings else SUCCESS
+        if obj.flunkOnWarnings:
+            overall = FAILURE
+    elif result in (EXCEPTION, RETRY, CANCELLED):
+        terminate = True
+    return worst_status(previousResult, overall), terminate

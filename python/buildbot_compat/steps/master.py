@@ -1,10 +1,31 @@
-"""``buildbot.steps.master``: steps oxbot describes; a build that reaches one fails with "not supported
-yet by oxbot" naming it until the engine runs it."""
+"""``buildbot.steps.master``: steps that run on the master. The engine runs
+``MasterShellCommand``, ``SetProperty`` and ``SetProperties``; ``LogRenderable`` runs in Python
+at build time; a build that reaches another fails with "not supported yet by oxbot"."""
 
-from buildbot_compat.process.buildstep import described_step
+import pprint
+
+from buildbot_compat._buildtime import resolve, succeed
+from buildbot_compat.process.buildstep import BuildStep, described_step
+from buildbot_compat.process.results import SUCCESS
 
 MasterShellCommand = described_step(__name__, "MasterShellCommand")
 SetProperty = described_step(__name__, "SetProperty")
 SetProperties = described_step(__name__, "SetProperties")
-LogRenderable = described_step(__name__, "LogRenderable")
+
+
+class LogRenderable(BuildStep):
+    _runs_in_python = True
+    name = "LogRenderable"
+    description = ["Logging"]
+    descriptionDone = ["Logged"]
+    renderables = ["content"]
+
+    def __init__(self, content, **kwargs):
+        super().__init__(**kwargs)
+        self.content = content
+
+    def run(self):
+        resolve(self.addCompleteLog(name="Output", text=pprint.pformat(self.content)))
+        return succeed(SUCCESS)
+
 Assert = described_step(__name__, "Assert")

@@ -14,7 +14,7 @@ SHELL_PARAMS = (
 # Kinds whose build-time `run()` (for user subclasses) is the Python one below; other
 # subclasses of ShellCommand (SetPropertyFromCommand...) run the engine's step.
 _PYTHON_RUN_KINDS = ("ShellCommand", "Configure", "Compile", "Test",
-                     "WarningCountingShellCommand", "PerlModuleTest", "TreeSize")
+                     "WarningCountingShellCommand", "PerlModuleTest", "TreeSize", "RemovePYCs")
 
 
 class ShellCommand(ShellMixin, BuildStep):
@@ -24,7 +24,7 @@ class ShellCommand(ShellMixin, BuildStep):
     def __init__(self, *args, **kwargs):
         if args:
             kwargs.setdefault("command", args[0])
-        if kwargs.get("command") is None:
+        if kwargs.get("command") is None and type(self).command is None:
             error("ShellCommand's `command' argument is not specified")
         super().__init__(**kwargs)
         for key in ShellMixin._shell_mixin_args:
@@ -81,6 +81,4 @@ class SetPropertyFromCommand(ShellCommand):
 
 TreeSize = step_class(_MODULE, "TreeSize", base=ShellCommand, name="treesize")
 PerlModuleTest = step_class(_MODULE, "PerlModuleTest", base=Test)
-ShellSequence = step_class(_MODULE, "ShellSequence", ("commands", "env", "timeout", "logEnviron",
-                                                       "usePTY", "maxTime", "decodeRC"),
-                           name="ShellSequence")
+from buildbot_compat.steps.shellsequence import ShellSequence  # noqa: E402,F401 - old path
