@@ -210,6 +210,18 @@ def start_master(tmp_path, config, repo_files=None):
     return m
 
 
+def master_fixture(config, repo_files=None):
+    """A `master` fixture for a test module with its own master.cfg."""
+
+    @pytest.fixture
+    def master(tmp_path):
+        m = start_master(tmp_path, config, repo_files)
+        yield m
+        m.stop()
+
+    return master
+
+
 @pytest.fixture
 def master(tmp_path):
     m = start_master(

@@ -6,7 +6,7 @@ buildbot-worker 4.3.0 shows for the same config (checked by hand; 4.3 has no
 `LoggingBuildStep`, so the old-style step is oxbot's own)."""
 
 import pytest
-from conftest import start_master
+from conftest import master_fixture
 from test_force_build import force
 
 CUSTOM_CFG = """\
@@ -167,11 +167,7 @@ c['builders'] = [
 """
 
 
-@pytest.fixture
-def master(tmp_path):
-    m = start_master(tmp_path, CUSTOM_CFG)
-    yield m
-    m.stop()
+master = master_fixture(CUSTOM_CFG)
 
 
 def test_custom_steps_run_their_python(master, worker):

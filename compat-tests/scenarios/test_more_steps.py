@@ -3,8 +3,7 @@ strings and logs as Buildbot 4.3 shows them (the expectations were checked again
 4.3.0 with buildbot-worker 4.3.0 on the same config). One difference on purpose: Buildbot's
 RemovePYCs deletes nothing (its pattern keeps its quotes); oxbot's deletes the .pyc files."""
 
-import pytest
-from conftest import start_master
+from conftest import master_fixture
 from test_force_build import force
 
 MORE_CFG = """\
@@ -38,11 +37,7 @@ c['builders'] = [util.BuilderConfig(name="more", workernames=["example-worker"],
 """
 
 
-@pytest.fixture
-def master(tmp_path):
-    m = start_master(tmp_path, MORE_CFG)
-    yield m
-    m.stop()
+master = master_fixture(MORE_CFG)
 
 
 def test_python_builtin_steps(master, worker):
