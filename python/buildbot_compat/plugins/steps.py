@@ -2,6 +2,7 @@
 
 from buildbot_compat.process.buildstep import BuildStep  # noqa: F401
 from buildbot_compat.steps.cmake import CMake  # noqa: F401
+from buildbot_compat.steps.configurable import BuildbotCiSetupSteps, BuildbotTestCiTrigger  # noqa: F401
 from buildbot_compat.steps.cppcheck import Cppcheck  # noqa: F401
 from buildbot_compat.steps.gitdiffinfo import GitDiffInfo  # noqa: F401
 from buildbot_compat.steps.http import DELETE, GET, HEAD, HTTPStep, OPTIONS, POST, PUT  # noqa: F401
