@@ -378,8 +378,10 @@ impl BuildRunner {
             self.updates.finish_log(log.logid).await?;
         }
         let props = self.shared.properties.lock().await.clone();
-        let summary = match ctx.summary.take() {
-            Some(summary) if results != Results::Exception => summary,
+        let summary = match (ctx.summary.take(), &outcome) {
+            // A feature the engine lacks names itself where users look first.
+            (_, Err(err @ StepError::Unsupported(_))) => format!("{err} (exception)"),
+            (Some(summary), _) if results != Results::Exception => summary,
             _ => result_summary(
                 config,
                 &step,
