@@ -17,7 +17,8 @@ SUPPORTED = {
         "RemoveDirectory", "CopyDirectory", "FileExists", "SetProperty", "SetProperties",
         "SetPropertyFromCommand", "FileUpload", "FileDownload", "StringDownload", "Trigger",
         "MasterShellCommand", "ShellSequence", "CMake", "RemovePYCs", "LogRenderable",
-        "WarningCountingShellCommand", "PerlModuleTest", "TreeSize",
+        "WarningCountingShellCommand", "PerlModuleTest", "TreeSize", "GitHub",
+        "SetPropertiesFromEnv", "JSONStringDownload", "JSONPropertiesDownload",
     },
     "buildbot.changes": {"GitPoller"},
     "buildbot.schedulers": {

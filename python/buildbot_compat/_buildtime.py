@@ -123,8 +123,11 @@ class SourceStamp:
         self.changes = []
 
     def asDict(self):
-        return {"codebase": self.codebase, "branch": self.branch, "revision": self.revision,
-                "repository": self.repository, "project": self.project}
+        """Buildbot's ``asDict()``: the attributes and the patch's (none yet)."""
+        return {"branch": self.branch, "revision": self.revision,
+                "repository": self.repository, "project": self.project,
+                "codebase": self.codebase, "patch_level": None, "patch_body": None,
+                "patch_subdir": None, "patch_author": None, "patch_comment": None}
 
 
 class _Named:
@@ -133,10 +136,16 @@ class _Named:
 
 
 class Worker:
-    """``self.worker`` (and ``self.build.workerforbuilder.worker``)."""
+    """``self.worker`` (and ``self.build.workerforbuilder.worker``), with what the worker
+    told about itself when it connected."""
 
-    def __init__(self, name):
+    def __init__(self, name, info):
         self.name = self.workername = name
+        self.info = info
+        self.worker_environ = info.get("environ") or {}
+        self.worker_system = info.get("system")
+        self.worker_basedir = info.get("basedir")
+        self.worker_commands = info.get("worker_commands") or {}
 
 
 class WorkerForBuilder:
@@ -158,7 +167,8 @@ class Build:
         self.buildid = context["buildid"]
         self.number = context["number"]
         self.builder = Builder(context["builder_name"])
-        self.workerforbuilder = WorkerForBuilder(Worker(context["workername"]))
+        self.workerforbuilder = WorkerForBuilder(
+            Worker(context["workername"], context.get("worker_info") or {}))
         self.workdir = context["workdir"]
         self.env = context["env"]
         self.sources = [SourceStamp(ss) for ss in context["sourcestamps"]]

@@ -213,8 +213,14 @@ class BuildStep(_describe.Described):
         kind = type(self)._builtin_kind()
         if kind in ("BuildStep", "LoggingBuildStep"):
             raise NotImplementedError(f"{type(self).__name__} must override run()")
+        return self._run_builtin(kind)
+
+    def _run_builtin(self, kind, **args):
+        """Runs the engine's step `kind` described as this step, with `args` replacing its
+        own arguments."""
         description = self._description(kind)
         description["args"].pop("step", None)
+        description["args"].update(args)
         reply = self._host.call("run_builtin", step=description)
         if reply["runtime_done"] is not None:
             self.descriptionDone = reply["runtime_done"]

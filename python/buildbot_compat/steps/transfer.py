@@ -1,6 +1,9 @@
 """File transfer steps (Buildbot's ``steps/transfer.py``). ``FileUpload``, ``FileDownload`` and
-``StringDownload`` run in the engine; the others are described, and a build that reaches one
-fails with "not supported yet by oxbot" naming it."""
+``StringDownload`` run in the engine, the JSON downloads in Python ending in the engine's
+``StringDownload``; the others are described, and a build that reaches one fails with "not
+supported yet by oxbot" naming it."""
+
+import json
 
 from buildbot_compat.config.errors import error
 from buildbot_compat.process.buildstep import BuildStep, described_step
@@ -62,5 +65,41 @@ class StringDownload(_TransferStep):
 
 DirectoryUpload = described_step(__name__, "DirectoryUpload", name="upload")
 MultipleFileUpload = described_step(__name__, "MultipleFileUpload", name="upload")
-JSONStringDownload = described_step(__name__, "JSONStringDownload", name="json_download")
-JSONPropertiesDownload = described_step(__name__, "JSONPropertiesDownload", name="json_properties_download")
+
+
+class JSONStringDownload(StringDownload):
+    """A JSON document of ``o`` written on the worker; runs in Python at build time, ending in
+    the engine's ``StringDownload``."""
+
+    _runs_in_python = True
+    name = "json_download"
+
+    def __init__(self, o, workerdest=None, **kwargs):
+        if workerdest is None:
+            raise TypeError("__init__() takes at least 3 arguments")
+        kwargs.pop("s", None)
+        super().__init__(s=o, workerdest=workerdest, **kwargs)
+
+    def run(self):
+        text = json.dumps(self.build.render_now(self._args["s"]))
+        return self._run_builtin("StringDownload", s=text)
+
+
+class JSONPropertiesDownload(StringDownload):
+    """The build's properties and source stamps as JSON on the worker."""
+
+    _runs_in_python = True
+    name = "json_properties_download"
+
+    def __init__(self, workerdest=None, **kwargs):
+        if workerdest is None:
+            raise TypeError("__init__() takes at least 2 arguments")
+        kwargs.pop("s", None)
+        super().__init__(s=None, workerdest=workerdest, **kwargs)
+
+    def run(self):
+        text = json.dumps({
+            "properties": dict(self.build.getProperties()._values()),
+            "sourcestamps": [ss.asDict() for ss in self.build.getAllSourceStamps()],
+        })
+        return self._run_builtin("StringDownload", s=text)

@@ -1,13 +1,43 @@
-"""``buildbot.steps.worker``: steps oxbot describes; a build that reaches one fails with "not supported
-yet by oxbot" naming it until the engine runs it."""
+"""``buildbot.steps.worker``: the engine runs the file-system steps; ``SetPropertiesFromEnv``
+runs in Python at build time."""
 
-from buildbot_compat.process.buildstep import described_step
+from buildbot_compat._buildtime import resolve, succeed
+from buildbot_compat.process.buildstep import BuildStep, described_step
+from buildbot_compat.process.results import SUCCESS
 
 MakeDirectory = described_step(__name__, "MakeDirectory")
 RemoveDirectory = described_step(__name__, "RemoveDirectory")
 CopyDirectory = described_step(__name__, "CopyDirectory")
 FileExists = described_step(__name__, "FileExists")
-SetPropertiesFromEnv = described_step(__name__, "SetPropertiesFromEnv")
+
+
+class SetPropertiesFromEnv(BuildStep):
+    """Properties from the worker's environment (as it was when the worker connected)."""
+
+    _runs_in_python = True
+    name = "SetPropertiesFromEnv"
+    description = ["Setting"]
+    descriptionDone = ["Set"]
+
+    def __init__(self, variables, source="WorkerEnvironment", **kwargs):
+        super().__init__(**kwargs)
+        self.variables = variables
+        self.source = source
+
+    def run(self):
+        # Windows environment names are case-insensitive; the worker sends them upper-cased.
+        fold = self.worker.worker_system == "nt"
+        environ = self.worker.worker_environ
+        variables = [self.variables] if isinstance(self.variables, str) else self.variables
+        lines = []
+        for variable in variables:
+            value = environ.get(variable.upper() if fold else variable)
+            if value:
+                self.setProperty(variable, value, self.source)
+                lines.append(f"{variable} = {value!r}")
+        resolve(self.addCompleteLog("properties", "\n".join(lines)))
+        return succeed(SUCCESS)
+
 
 
 class CompositeStepMixin:

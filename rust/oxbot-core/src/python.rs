@@ -55,7 +55,7 @@ pub fn handle_of(value: &Value) -> Option<u64> {
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StepRequest {
     /// What the step reads of its build when it starts: `{"buildid", "number", "stepid",
-    /// "builder_name", "workername", "workdir", "env", "sourcestamps"}`.
+    /// "builder_name", "workername", "worker_info", "workdir", "env", "sourcestamps"}`.
     Context,
     /// The build's current properties; the reply is `{name: value}`.
     Properties,

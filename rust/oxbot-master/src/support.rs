@@ -24,6 +24,7 @@ pub const SUPPORTED_STEPS: &[&str] = &[
     "Trigger",
     "MasterShellCommand",
     "Python",
+    "GitHub",
 ];
 
 /// Scheduler kinds the engine runs.

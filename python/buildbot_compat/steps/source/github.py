@@ -1,7 +1,8 @@
-"""``buildbot.steps.source.github``: steps oxbot describes; a build that reaches one fails with "not supported
-yet by oxbot" naming it until the engine runs it."""
+"""``buildbot.steps.source.github``: ``GitHub``, the ``Git`` step for pull requests (the engine
+builds a ``refs/pull/N/merge`` branch as fetched, without the source stamp's revision)."""
 
-from buildbot_compat.process.buildstep import described_step
-from buildbot_compat.steps.source.base import Source
+from buildbot_compat.steps.source.git import Git
 
-GitHub = described_step(__name__, "GitHub", base=Source)
+
+class GitHub(Git):
+    pass

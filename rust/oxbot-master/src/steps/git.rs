@@ -37,6 +37,9 @@ pub struct Git {
     always_use_latest: bool,
     /// `git describe` arguments, when `getDescription` is set.
     describe: Option<Vec<String>>,
+    /// `GitHub`: a `.../merge` branch (a pull request's merge ref) is built as fetched, without
+    /// the source stamp's revision.
+    github: bool,
     /// `-c name=value` before every git command.
     config: Vec<(String, String)>,
 }
@@ -195,8 +198,16 @@ impl Git {
             always_use_latest: flag(args, "alwaysUseLatest"),
             clobber_on_failure: flag(args, "clobberOnFailure"),
             describe: describe_args(args.get("getDescription").unwrap_or(&Value::Null))?,
+            github: false,
             config,
         })
+    }
+
+    /// The `GitHub` step: `Git` that ignores the revision of a pull request's merge ref.
+    #[must_use]
+    pub fn for_github(mut self) -> Git {
+        self.github = true;
+        self
     }
 
     /// Buildbot's `_getMethod`: none for `incremental`, `fresh` when `full` names none.
@@ -252,7 +263,10 @@ impl Git {
             .filter(|b| !b.is_empty())
             .or_else(|| self.branch.clone())
             .unwrap_or_else(|| "HEAD".to_owned());
-        let revision = source.and_then(|s| s.revision).filter(|r| !r.is_empty());
+        let revision = source
+            .and_then(|s| s.revision)
+            // GitHub: a pull request's merge ref is built as fetched.
+            .filter(|r| !(r.is_empty() || self.github && branch.ends_with("/merge")));
         let mut run = Run {
             git: self,
             workdir: workdir.clone(),
@@ -319,7 +333,8 @@ impl Git {
             by_codebase.insert(self.codebase.clone(), Value::from(value));
             Value::Object(by_codebase)
         };
-        ctx.set_property(name, value, "Git").await
+        let source = if self.github { "GitHub" } else { "Git" };
+        ctx.set_property(name, value, source).await
     }
 }
 

@@ -65,6 +65,7 @@ impl Step {
         }
         match config.kind.as_str() {
             "Git" => Git::from_args(args).map(Step::Git),
+            "GitHub" => Git::from_args(args).map(|git| Step::Git(git.for_github())),
             "MakeDirectory" | "RemoveDirectory" | "CopyDirectory" | "FileExists" => {
                 WorkerFsStep::from_args(&config.kind, args).map(Step::Fs)
             }

@@ -217,6 +217,7 @@ fn context(ctx: &StepContext) -> Value {
         "stepid": ctx.stepid,
         "builder_name": build.builder_name,
         "workername": build.worker.name(),
+        "worker_info": build.worker.info(),
         "workdir": ctx.default_workdir(),
         "env": build.env,
         "sourcestamps": build.sourcestamps.iter().map(|ss| json!({
