@@ -23,7 +23,7 @@ SUPPORTED = {
     "buildbot.changes": {"GitPoller"},
     "buildbot.schedulers": {
         "ForceScheduler", "Triggerable", "SingleBranchScheduler", "AnyBranchScheduler",
-        "Periodic", "Nightly",
+        "Periodic", "Nightly", "Dependent",
     },
     "buildbot.reporters": set(),
     "buildbot.worker": {"Worker"},

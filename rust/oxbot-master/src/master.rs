@@ -192,6 +192,20 @@ impl Master {
             }
         }
         for scheduler in &self.config.schedulers {
+            if scheduler.kind == "Dependent" {
+                match crate::schedulers::dependent::Dependent::from_config(
+                    scheduler,
+                    &self.builderids,
+                ) {
+                    Ok(s) => tasks.push(tokio::spawn(s.run(
+                        self.mq.clone(),
+                        self.updates.clone(),
+                        stop(),
+                    ))),
+                    Err(err) => tracing::warn!(scheduler = %scheduler.name, "{err}"),
+                }
+                continue;
+            }
             if matches!(scheduler.kind.as_str(), "Periodic" | "Nightly") {
                 match crate::schedulers::timed::TimedScheduler::from_config(
                     scheduler,

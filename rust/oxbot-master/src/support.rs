@@ -35,6 +35,7 @@ pub const SUPPORTED_SCHEDULERS: &[&str] = &[
     "AnyBranchScheduler",
     "Periodic",
     "Nightly",
+    "Dependent",
 ];
 
 /// Change source kinds the engine runs.

@@ -3,6 +3,7 @@
 //! schedulers are here.
 
 pub mod basic;
+pub mod dependent;
 pub mod timed;
 pub mod triggerable;
 
