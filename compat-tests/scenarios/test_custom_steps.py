@@ -136,6 +136,18 @@ def extract_versions(rc, stdout, stderr):
     return {"major": stdout.split(".")[0], "warnings": stderr.count("warn"), "rc": rc}
 
 
+class AddMore(buildstep.BuildStep):
+    name = "add-more"
+
+    def run(self):
+        self.build.addStepsAfterCurrentStep([
+            steps.ShellCommand(name="added-1", command="echo one"),
+            steps.ShellCommand(name="added-2", command="echo two"),
+        ])
+        self.build.addStepsAfterLastStep([steps.ShellCommand(name="last", command="echo last")])
+        return SUCCESS
+
+
 class Broken(buildstep.BuildStep):
     name = "broken"
 
@@ -159,10 +171,16 @@ custom.addStep(steps.SetPropertyFromCommand(command="echo 3.4; echo warn >&2",
 broken = util.BuildFactory()
 broken.addStep(Broken())
 
-c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["custom", "broken"])]
+dynamic = util.BuildFactory()
+dynamic.addStep(AddMore())
+dynamic.addStep(steps.ShellCommand(name="configured", command="echo configured"))
+
+c['schedulers'] = [schedulers.ForceScheduler(name="force",
+                                             builderNames=["custom", "broken", "dynamic"])]
 c['builders'] = [
     util.BuilderConfig(name="custom", workernames=["example-worker"], factory=custom),
     util.BuilderConfig(name="broken", workernames=["example-worker"], factory=broken),
+    util.BuilderConfig(name="dynamic", workernames=["example-worker"], factory=dynamic),
 ]
 """
 
@@ -228,3 +246,11 @@ def test_exception_in_custom_step_is_recorded(master, worker):
     text = master.get_raw(f"logs/{err['logid']}/raw")
     assert "KeyError: 'missing'" in text and "in run" in text
     assert build["results"] == 4
+
+
+def test_steps_added_while_the_build_runs(master, worker):
+    build = force(master, "dynamic")
+    steps = master.get(f"builds/{build['buildid']}/steps")["steps"][1:]
+    assert [(s["name"], s["results"]) for s in steps] == [
+        ("add-more", 0), ("added-1", 0), ("added-2", 0), ("configured", 0), ("last", 0),
+    ], master.log()

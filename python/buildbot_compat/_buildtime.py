@@ -195,6 +195,20 @@ class Build:
                 return ss
         return None
 
+    def addStepsAfterCurrentStep(self, step_factories):
+        """Runs `step_factories` (steps, as in a factory) right after the current step."""
+        self._add_steps(step_factories, at_end=False)
+
+    def addStepsAfterLastStep(self, step_factories):
+        """Runs `step_factories` after the build's last step."""
+        self._add_steps(step_factories, at_end=True)
+
+    def _add_steps(self, step_factories, at_end):
+        from buildbot_compat import _describe
+
+        steps = [_describe.value(getattr(s, "buildStep", lambda s=s: s)()) for s in step_factories]
+        self._host.call("add_steps", steps=steps, at_end=at_end)
+
     def getWorkerName(self):
         return self.workerforbuilder.worker.workername
 
@@ -222,8 +236,6 @@ class Build:
         method.__name__ = name
         return method
 
-    addStepsAfterCurrentStep = _unsupported("addStepsAfterCurrentStep")
-    addStepsAfterLastStep = _unsupported("addStepsAfterLastStep")
     stopBuild = _unsupported("stopBuild")
     buildFinished = _unsupported("buildFinished")
     del _unsupported

@@ -94,6 +94,9 @@ pub enum StepRequest {
     SetStateString { text: String },
     /// `addURL(name, url)`.
     AddUrl { name: String, url: String },
+    /// `build.addStepsAfterCurrentStep(steps)` (or, with `at_end`, `addStepsAfterLastStep`):
+    /// the steps, described as in the config.
+    AddSteps { steps: Vec<Value>, at_end: bool },
 }
 
 /// What the engine sends back for a [`StepRequest`]: output while a command runs, then one

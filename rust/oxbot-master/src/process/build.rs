@@ -15,7 +15,7 @@ use tracing::{info, warn};
 use crate::data::updates::Updates;
 use crate::process::properties::{Properties, RenderContext, RenderError, is_truthy};
 use crate::process::step::{
-    StepContext, StepError, StepFlags, compute_result_and_termination, current_summary,
+    AddedSteps, StepContext, StepError, StepFlags, compute_result_and_termination, current_summary,
     result_summary,
 };
 use crate::schedulers::triggerable::Triggerable;
@@ -192,6 +192,7 @@ pub async fn run_build(
         stopped,
         text: Vec::new(),
         results: Results::Success,
+        added: AddedSteps::default(),
     };
     runner.run(&builder).await
 }
@@ -202,6 +203,8 @@ struct BuildRunner {
     stopped: watch::Receiver<Option<StopRequest>>,
     text: Vec<String>,
     results: Results,
+    /// Steps the last step added to the build.
+    added: AddedSteps,
 }
 
 impl BuildRunner {
@@ -283,14 +286,22 @@ impl BuildRunner {
             .map_err(BuildEnd::exception)?;
 
         let mut terminate = false;
-        for config in &builder.factory.steps {
+        // The factory's steps, and those steps add while they run
+        // (`build.addStepsAfterCurrentStep`/`addStepsAfterLastStep`).
+        let mut queue: std::collections::VecDeque<StepConfig> =
+            builder.factory.steps.iter().cloned().collect();
+        while let Some(config) = queue.pop_front() {
             if terminate && !config.always_run {
                 continue;
             }
             if self.stopped.borrow().is_some() && !config.always_run {
                 continue;
             }
-            let step_terminates = self.run_step(config).await.map_err(BuildEnd::exception)?;
+            let step_terminates = self.run_step(&config).await.map_err(BuildEnd::exception)?;
+            for step in self.added.after_current.drain(..).rev() {
+                queue.push_front(step);
+            }
+            queue.extend(self.added.at_end.drain(..));
             if self.shared.worker.is_lost() {
                 self.results = Results::Retry;
                 self.text = vec!["lost".into(), "connection".into()];
@@ -350,8 +361,10 @@ impl BuildRunner {
             logs: Vec::new(),
             description_done: None,
             summary: None,
+            added: AddedSteps::default(),
         };
         let outcome = step.run(&mut ctx).await;
+        self.added = std::mem::take(&mut ctx.added);
         let results = match &outcome {
             Ok(results) => *results,
             Err(StepError::Failed) => Results::Failure,

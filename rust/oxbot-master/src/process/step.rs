@@ -74,6 +74,16 @@ pub struct StepContext {
     /// The whole final `state_string`, when the step computed it itself (a custom step's
     /// `getResultSummary()`).
     pub(crate) summary: Option<String>,
+    /// Steps this step adds to the build.
+    pub(crate) added: AddedSteps,
+}
+
+/// Steps a running step adds to its build (Buildbot's `addStepsAfterCurrentStep` and
+/// `addStepsAfterLastStep`).
+#[derive(Debug, Default)]
+pub struct AddedSteps {
+    pub after_current: Vec<StepConfig>,
+    pub at_end: Vec<StepConfig>,
 }
 
 impl StepContext {

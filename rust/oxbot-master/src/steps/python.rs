@@ -201,6 +201,19 @@ async fn serve(
             ctx.updates.set_step_state_string(ctx.stepid, &text).await?;
             Ok(Value::Null)
         }
+        StepRequest::AddSteps { steps, at_end } => {
+            let steps = steps
+                .into_iter()
+                .map(serde_json::from_value::<StepConfig>)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| StepError::Config(format!("a step added to the build: {e}")))?;
+            if at_end {
+                ctx.added.at_end.extend(steps);
+            } else {
+                ctx.added.after_current.extend(steps);
+            }
+            Ok(Value::Null)
+        }
         StepRequest::AddUrl { name, url } => {
             ctx.updates.add_step_url(ctx.stepid, &name, &url).await?;
             Ok(Value::Null)
