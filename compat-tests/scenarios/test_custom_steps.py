@@ -13,6 +13,7 @@ CUSTOM_CFG = """\
 import re
 from twisted.internet import defer
 from buildbot.plugins import schedulers, steps, util, worker
+from buildbot.data import resultspec
 from buildbot.process import buildstep, logobserver, remotecommand
 from buildbot.process.results import FAILURE, SUCCESS, WARNINGS
 
@@ -139,7 +140,15 @@ def extract_versions(rc, stdout, stderr):
 class AddMore(buildstep.BuildStep):
     name = "add-more"
 
+    @defer.inlineCallbacks
     def run(self):
+        # What custom steps read through the data API.
+        builds = yield self.master.data.get(
+            ("builders", self.build.builder.name, "builds"),
+            filters=[resultspec.Filter("number", "eq", [self.build.number])])
+        self.setProperty("seen_by_data_api", [b["number"] for b in builds], "AddMore")
+        build = yield self.master.data.get(("builds", self.build.buildid))
+        self.setProperty("own_state", build["state_string"], "AddMore")
         self.build.addStepsAfterCurrentStep([
             steps.ShellCommand(name="added-1", command="echo one"),
             steps.ShellCommand(name="added-2", command="echo two"),
@@ -254,3 +263,6 @@ def test_steps_added_while_the_build_runs(master, worker):
     assert [(s["name"], s["results"]) for s in steps] == [
         ("add-more", 0), ("added-1", 0), ("added-2", 0), ("configured", 0), ("last", 0),
     ], master.log()
+    props = master.get(f"builds/{build['buildid']}/properties")["properties"][0]
+    assert props["seen_by_data_api"] == [[build["number"]], "AddMore"]
+    assert props["own_state"] == ["building", "AddMore"]

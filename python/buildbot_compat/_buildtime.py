@@ -241,9 +241,33 @@ class Build:
     del _unsupported
 
 
+class DataConnector:
+    """``self.master.data``: reads of the data API (``get``), as the REST API answers them."""
+
+    def __init__(self, host):
+        self._host = host
+
+    def get(self, path, filters=None, fields=None, order=None, limit=None, offset=None):
+        params = []
+        for f in filters or []:
+            params.append((f"{f.field}__{f.op}", [str(v) for v in f.values]))
+        if fields:
+            params.append(("field", list(fields)))
+        if order:
+            params.append(("order", list(order)))
+        if limit is not None:
+            params.append(("limit", [str(limit)]))
+        if offset is not None:
+            params.append(("offset", [str(offset)]))
+        result = self._host.call("data_get", path=[str(p) for p in path], params=params)
+        return succeed(result)
+
+
 class Master:
-    """``self.master``: what of the master a step may touch is not there yet; each use names
-    itself."""
+    """``self.master``: its data API; any other use names itself as not supported yet."""
+
+    def __init__(self, host):
+        self.data = DataConnector(host)
 
     def __getattr__(self, name):
         raise NotImplementedError(f"not supported yet by oxbot: self.master.{name} in a build step")

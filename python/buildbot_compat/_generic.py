@@ -2,6 +2,9 @@
 whose engine side reads the arguments itself (change sources, reporters, secrets providers...).
 A kind the engine does not run yet is reported by the engine, naming it."""
 
+import importlib
+import importlib.util
+
 from buildbot_compat import _describe
 
 
@@ -53,6 +56,13 @@ def stand_in_getattr(module_name):
     def __getattr__(name):
         if name.startswith("__"):
             raise AttributeError(name)
+        # `from buildbot.X import submodule` asks the package first: a real submodule wins.
+        try:
+            submodule = importlib.util.find_spec(f"{module_name}.{name}")
+        except (ImportError, ValueError):
+            submodule = None
+        if submodule is not None:
+            return importlib.import_module(f"{module_name}.{name}")
         if name not in made:
             made[name] = type(name, (DescribedObject,), {
                 "__module__": module_name,

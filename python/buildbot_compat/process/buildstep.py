@@ -183,7 +183,7 @@ class BuildStep(_describe.Described):
         context = host.call("context")
         self.build = _buildtime.Build(host, context)
         self.worker = self.build.workerforbuilder.worker
-        self.master = _buildtime.Master()
+        self.master = _buildtime.Master(host)
         self.stepid = context["stepid"]
         self._logs = {}
         self.__dict__.setdefault("_pending_observers", [])

@@ -94,6 +94,13 @@ pub enum StepRequest {
     SetStateString { text: String },
     /// `addURL(name, url)`.
     AddUrl { name: String, url: String },
+    /// `self.master.data.get(path, ...)`: a read of the data API, with query parameters as
+    /// the REST API takes them (`field__op=value`, `order`, `limit`, `offset`). The reply is
+    /// the list or the object, `null` when there is none.
+    DataGet {
+        path: Vec<String>,
+        params: Vec<(String, Vec<String>)>,
+    },
     /// `build.addStepsAfterCurrentStep(steps)` (or, with `at_end`, `addStepsAfterLastStep`):
     /// the steps, described as in the config.
     AddSteps { steps: Vec<Value>, at_end: bool },
