@@ -18,7 +18,7 @@ SUPPORTED = {
         "SetPropertyFromCommand", "FileUpload", "FileDownload", "StringDownload", "Trigger",
         "MasterShellCommand", "ShellSequence", "CMake", "RemovePYCs", "LogRenderable",
         "WarningCountingShellCommand", "PerlModuleTest", "TreeSize", "GitHub",
-        "SetPropertiesFromEnv", "JSONStringDownload", "JSONPropertiesDownload",
+        "SetPropertiesFromEnv", "JSONStringDownload", "JSONPropertiesDownload", "SVN",
     },
     "buildbot.changes": {"GitPoller"},
     "buildbot.schedulers": {

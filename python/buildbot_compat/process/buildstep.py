@@ -108,16 +108,14 @@ class BuildStep(_describe.Described):
     def _missing(self, key):
         error(f"{type(self).__name__}: argument {key} is required")
 
-    # Built-in steps whose build-time behaviour is their Python (ShellSequence, CMake...): they
-    # are described as custom steps.
+    # Built-in steps whose build-time behaviour is their Python (ShellSequence, CMake, SVN...):
+    # described with their own kind and a handle, the engine runs them as custom steps.
     _runs_in_python = False
 
     @classmethod
     def _kind(cls):
         """Buildbot's class name for built-in steps; ``Python`` for a subclass with its own
-        ``run()`` or ``start()``, and for steps that run in Python."""
-        if cls._runs_in_python:
-            return "Python"
+        ``run()`` or ``start()``."""
         for klass in cls.__mro__:
             if any(hook in vars(klass) for hook in _USER_HOOKS) and \
                     not klass.__module__.startswith("buildbot_compat."):
@@ -159,7 +157,7 @@ class BuildStep(_describe.Described):
         }
         if self.workdir is not None:
             description["args"]["workdir"] = v(self.workdir)
-        if kind == "Python":
+        if kind == "Python" or type(self)._runs_in_python:
             description["args"]["step"] = _describe.handle(self)
         return description
 

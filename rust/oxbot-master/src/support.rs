@@ -149,7 +149,8 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
             }
         }
         for step in &builder.factory.steps {
-            if !SUPPORTED_STEPS.contains(&step.kind.as_str()) {
+            let runs_in_python = crate::steps::PythonStep::runs_in_python(&step.args);
+            if !SUPPORTED_STEPS.contains(&step.kind.as_str()) && !runs_in_python {
                 let kind = if step.kind == "Python" {
                     "custom Python steps".to_owned()
                 } else {

@@ -206,7 +206,12 @@ fn fs_command(ctx: &Ctx, name: &str, args: &Value) {
         "rmdir" => {
             let mut rc = 0;
             for dir in paths(args) {
-                match std::fs::remove_dir_all(&dir) {
+                // As buildbot-worker (`rm -rf`): a file or a symlink goes too.
+                let removed = match std::fs::symlink_metadata(&dir) {
+                    Ok(meta) if !meta.is_dir() => std::fs::remove_file(&dir),
+                    _ => std::fs::remove_dir_all(&dir),
+                };
+                match removed {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(err) => {

@@ -33,3 +33,35 @@ class Source(BuildStep):
 
                 self.name = Interpolate("%(kw:name)s-%(kw:codebase)s", name=self.name,
                                         codebase=codebase)
+
+    # ---- Build time, for source steps that run in Python (SVN): Buildbot's `Source.run()`. --
+
+    def run(self):
+        if not type(self)._runs_in_python:
+            return super().run()
+        from buildbot_compat._buildtime import resolve, succeed
+        from buildbot_compat.process.results import FAILURE
+
+        codebase = self._args.get("codebase") or ""
+        branch = self._args.get("branch")
+        revision = None
+        if not self._args.get("alwaysUseLatest"):
+            ss = self.build.getSourceStamp(codebase)
+            if ss is None:
+                message = f"No sourcestamp found in build for codebase '{codebase}'"
+                self.descriptionDone = f"Codebase {codebase} not in build"
+                resolve(self.addCompleteLog("log", message))
+                return succeed(FAILURE)
+            branch = ss.branch or branch
+            revision = ss.revision or None
+        return self.run_vc(branch, revision, None)
+
+    def updateSourceProperty(self, name, value, source=""):
+        """A source property, as a `{codebase: value}` dict when the step has a codebase."""
+        source = source or type(self).__name__
+        codebase = self._args.get("codebase") or ""
+        if codebase:
+            values = dict(self.getProperty(name) or {})
+            values[codebase] = value
+            value = values
+        self.setProperty(name, value, source)

@@ -71,13 +71,14 @@ impl Step {
             }
             "Trigger" => Trigger::from_args(args).map(Step::Trigger),
             "MasterShellCommand" => MasterShellCommand::from_args(args).map(Step::MasterShell),
-            "Python" => PythonStep::from_args(args).map(Step::Python),
             "FileUpload" | "FileDownload" | "StringDownload" => {
                 TransferStep::from_args(&config.kind, args).map(Step::Transfer)
             }
             "SetProperty" | "SetProperties" | "SetPropertyFromCommand" => {
                 PropertyStep::from_args(&config.kind, args, name).map(Step::Property)
             }
+            // Custom steps, and built-in steps whose shim class runs in Python.
+            _ if PythonStep::runs_in_python(args) => PythonStep::from_args(args).map(Step::Python),
             other => Ok(Step::Unsupported(other.to_owned())),
         }
     }

@@ -31,6 +31,13 @@ pub struct PythonStep {
 }
 
 impl PythonStep {
+    /// Whether a step's description hands the engine its Python object to run.
+    pub fn runs_in_python(args: &Map<String, Value>) -> bool {
+        args.get("step")
+            .and_then(oxbot_core::python::handle_of)
+            .is_some()
+    }
+
     pub fn from_args(args: &Map<String, Value>) -> Result<PythonStep, StepError> {
         args.get("step")
             .and_then(oxbot_core::python::handle_of)
