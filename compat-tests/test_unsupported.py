@@ -20,7 +20,7 @@ SUPPORTED = {
         "WarningCountingShellCommand", "PerlModuleTest", "TreeSize", "GitHub",
         "SetPropertiesFromEnv", "JSONStringDownload", "JSONPropertiesDownload", "SVN",
     },
-    "buildbot.changes": {"GitPoller"},
+    "buildbot.changes": {"GitPoller", "SVNPoller"},
     "buildbot.schedulers": {
         "ForceScheduler", "Triggerable", "SingleBranchScheduler", "AnyBranchScheduler",
         "Periodic", "Nightly", "Dependent",

@@ -1,14 +1,16 @@
 """The SVN step on a real Subversion repository (`svnadmin`, `file://`): a checkout, an
 incremental update to a new revision, and `mode='full'` purging what svn does not know;
-`got_revision` is the checked-out revision. Skipped where Subversion is not installed
+`got_revision` is the checked-out revision. `SVNPoller` with `split_file` turns a commit into a
+change that a scheduler builds. Skipped where Subversion is not installed
 (`.ci/run` installs it)."""
 
 import shutil
 import subprocess
+import time
 
 import pytest
 
-from conftest import master_fixture, run
+from conftest import master_fixture, run, start_master
 from test_force_build import force
 
 pytestmark = pytest.mark.skipif(shutil.which("svnadmin") is None, reason="needs subversion")
@@ -75,3 +77,51 @@ def test_svn_checkout_update_and_purge(master, worker, tmp_path):
     assert "version two" in master.get_raw(f"logs/{log['logid']}/raw")
     props = master.get(f"builds/{build['buildid']}/properties")["properties"][0]
     assert props["got_revision"] == [second, "SVN"]
+
+
+POLLER_CFG = """\
+import os
+from buildbot.plugins import changes, schedulers, steps, util, worker
+
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+c['www'] = dict(port='tcp:0:interface=127.0.0.1')
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+ROOT = 'file://' + os.path.join(basedir, 'repo')
+c['change_source'] = [changes.SVNPoller(repourl=ROOT, pollinterval=1,
+                                        split_file=util.svn.split_file_branches,
+                                        revlinktmpl="http://svn.example.org/r%s")]
+c['schedulers'] = [schedulers.SingleBranchScheduler(
+    name="trunk", change_filter=util.ChangeFilter(branch=None), treeStableTimer=None,
+    builderNames=["svn"])]
+f = util.BuildFactory()
+f.addStep(steps.SVN(repourl=ROOT + "/trunk"))
+c['builders'] = [util.BuilderConfig(name="svn", workernames=["example-worker"], factory=f)]
+"""
+
+
+def test_svn_poller_reads_new_revisions(tmp_path):
+    master = start_master(tmp_path, POLLER_CFG)
+    try:
+        root = f"file://{master.basedir / 'repo'}"
+        run(["svnadmin", "create", master.basedir / "repo"], check=True)
+        run(["svn", "mkdir", "-q", "-m", "layout", f"{root}/trunk", f"{root}/branches"],
+            check=True)
+        time.sleep(2.5)  # the first poll only records where the repository is
+        assert "polling failed" not in master.log()
+        work = tmp_path / "wc"
+        run(["svn", "checkout", "-q", f"{root}/trunk", work], check=True)
+        (work / "main.c").write_text("int main;\n")
+        run(["svn", "add", "-q", work / "main.c"], check=True)
+        run(["svn", "commit", "-q", "-m", "add main", "--username", "ada", work], check=True)
+        change = master.wait_for(lambda: (master.get("changes")["changes"] or [None])[0],
+                                 "the trunk change")
+        assert (change["branch"], change["files"], change["comments"], change["author"]) == (
+            None, ["main.c"], "add main", "ada"), change
+        assert change["revision"] == "2" and change["revlink"] == "http://svn.example.org/r2"
+        assert change["repository"] == root
+        buildsets = master.wait_for(lambda: master.get("buildsets")["buildsets"], "a buildset")
+        assert buildsets[0]["sourcestamps"][0]["revision"] == "2"
+    finally:
+        master.stop()

@@ -326,6 +326,20 @@ impl fmt::Display for ConfigErrors {
     }
 }
 
+/// The strings of a list argument (`["a", "b"]`); anything else gives none.
+pub fn string_list(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -181,6 +181,18 @@ impl Master {
             async move { botmaster.run(stop).await }
         });
         for source in &self.config.change_sources {
+            if source.kind == "SVNPoller" {
+                match crate::changes::svnpoller::SvnPoller::from_config(
+                    source,
+                    self.callbacks.clone(),
+                ) {
+                    Ok(poller) => {
+                        tasks.push(tokio::spawn(poller.run(self.updates.clone(), stop())));
+                    }
+                    Err(err) => tracing::warn!(source = %source.name, "{err}"),
+                }
+                continue;
+            }
             if source.kind != "GitPoller" {
                 continue;
             }
@@ -430,18 +442,7 @@ async fn heartbeat(db: Db, masterid: i64, shutdown: impl std::future::Future<Out
 
 /// The names of a ForceScheduler's property parameters, as the config loader lists them.
 fn force_property_names(sched: &SchedulerConfig) -> Vec<String> {
-    sched
-        .args
-        .get("properties")
-        .and_then(Value::as_array)
-        .map(|names| {
-            names
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+    oxbot_core::config::string_list(sched.args.get("properties"))
 }
 
 impl Control for Master {

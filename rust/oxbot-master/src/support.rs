@@ -39,7 +39,7 @@ pub const SUPPORTED_SCHEDULERS: &[&str] = &[
 ];
 
 /// Change source kinds the engine runs.
-pub const SUPPORTED_CHANGE_SOURCES: &[&str] = &["GitPoller"];
+pub const SUPPORTED_CHANGE_SOURCES: &[&str] = &["GitPoller", "SVNPoller"];
 
 /// Renderable kinds the engine renders.
 pub const SUPPORTED_RENDERABLES: &[&str] = &[
@@ -91,7 +91,13 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
                 "change source {} ('{}' does not poll or receive changes)",
                 source.kind, source.name
             ));
-        } else if let Err(err) = crate::changes::gitpoller::GitPoller::from_config(source) {
+        } else if source.kind == "GitPoller"
+            && let Err(err) = crate::changes::gitpoller::GitPoller::from_config(source)
+        {
+            add(format!("{err} ('{}' does not poll)", source.name));
+        } else if source.kind == "SVNPoller"
+            && let Err(err) = crate::changes::svnpoller::SvnPoller::from_config(source, None)
+        {
             add(format!("{err} ('{}' does not poll)", source.name));
         }
     }

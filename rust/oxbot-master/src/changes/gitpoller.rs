@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use oxbot_core::config::{ChangeSourceConfig, Value};
 use oxbot_db::NewChange;
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::data::updates::Updates;
 
@@ -105,20 +105,12 @@ impl GitPoller {
 
     /// Polls every interval until `shutdown` resolves.
     pub async fn run(self, updates: Updates, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        let mut first = true;
-        loop {
-            if !(first && self.poll_at_launch) {
-                tokio::select! {
-                    () = &mut shutdown => return,
-                    () = tokio::time::sleep(self.interval) => {}
-                }
-            }
-            first = false;
-            if let Err(err) = self.poll(&updates).await {
-                warn!(poller = %self.name, cause = %err, "polling failed");
-            }
-        }
+        let schedule = super::PollSchedule {
+            name: &self.name,
+            interval: self.interval,
+            at_launch: self.poll_at_launch,
+        };
+        schedule.run(shutdown, || self.poll(&updates)).await;
     }
 
     async fn git(&self, args: &[&str]) -> Result<String, GitError> {

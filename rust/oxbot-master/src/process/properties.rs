@@ -214,16 +214,7 @@ impl Properties {
                     .get("fmt")
                     .and_then(Value::as_str)
                     .ok_or_else(|| invalid("missing fmt"))?;
-                let args: Vec<String> = map
-                    .get("args")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let args = oxbot_core::config::string_list(map.get("args"));
                 self.with_properties(fmt, &args).map(Value::String)
             }
             "renderer" | "Transform" => {

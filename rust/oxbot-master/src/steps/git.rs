@@ -184,16 +184,7 @@ impl Git {
             shallow,
             reference: arg_str(args, "reference"),
             origin: arg_str(args, "origin"),
-            filters: args
-                .get("filters")
-                .and_then(Value::as_array)
-                .map(|f| {
-                    f.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            filters: oxbot_core::config::string_list(args.get("filters")),
             retry_fetch: flag(args, "retryFetch"),
             always_use_latest: flag(args, "alwaysUseLatest"),
             clobber_on_failure: flag(args, "clobberOnFailure"),

@@ -24,16 +24,7 @@ pub struct Trigger {
 
 impl Trigger {
     pub fn from_args(args: &Map<String, Value>) -> Result<Trigger, StepError> {
-        let names: Vec<String> = args
-            .get("schedulerNames")
-            .and_then(Value::as_array)
-            .map(|n| {
-                n.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let names: Vec<String> = oxbot_core::config::string_list(args.get("schedulerNames"));
         if names.is_empty() {
             return Err(StepError::Config(
                 "You must specify a scheduler to trigger".to_owned(),
@@ -52,16 +43,7 @@ impl Trigger {
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default(),
-            copy_properties: args
-                .get("copy_properties")
-                .and_then(Value::as_array)
-                .map(|n| {
-                    n.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            copy_properties: oxbot_core::config::string_list(args.get("copy_properties")),
             update_sourcestamp: flag("updateSourceStamp", true),
             always_use_latest: flag("alwaysUseLatest", false),
             parent_relationship: arg_str(args, "parent_relationship")
