@@ -8,7 +8,24 @@ from conftest import master_fixture
 from test_force_build import force
 
 MORE_CFG = """\
+from twisted.internet import defer
+from zope.interface import implementer
+from buildbot.interfaces import IRenderable
 from buildbot.plugins import schedulers, steps, util, worker
+
+
+@implementer(IRenderable)
+class Greeting:
+    def getRenderingFor(self, props):
+        return ["echo", "hello", props.getProperty("buildername")]
+
+
+@util.renderer
+@defer.inlineCallbacks
+def later(props):
+    name = yield defer.succeed(props.getProperty("buildername"))
+    return ["echo", "later", name]
+
 
 c = BuildmasterConfig = {}
 c['workers'] = [worker.Worker("example-worker", "pass")]
@@ -33,6 +50,8 @@ f.addStep(steps.ShellCommand(name="make-pyc", command="mkdir -p pkg && touch pkg
 f.addStep(steps.RemovePYCs())
 f.addStep(steps.ShellCommand(name="left", command="ls pkg"))
 f.addStep(steps.LogRenderable(content={"builder": util.Property("buildername"), "n": [1, 2]}))
+f.addStep(steps.ShellCommand(name="irenderable", command=Greeting()))
+f.addStep(steps.ShellCommand(name="deferred-renderer", command=later))
 f.addStep(steps.Cppcheck(enable=["all"]))
 c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["more"])]
 c['builders'] = [util.BuilderConfig(name="more", workernames=["example-worker"], factory=f)]
@@ -53,6 +72,8 @@ def test_python_builtin_steps(master, worker):
         ("remove_pyc", 0, "remove .pycs"),
         ("left", 0, "'ls pkg'"),
         ("LogRenderable", 0, "Logged"),
+        ("irenderable", 0, "'echo hello ...'"),
+        ("deferred-renderer", 0, "'echo later ...'"),
         ("Cppcheck", 4, "not supported yet by oxbot: step Cppcheck (exception)"),
     ], master.log()
 
@@ -68,4 +89,6 @@ def test_python_builtin_steps(master, worker):
     assert "-G Ninja -DCMAKE_BUILD_TYPE=Release -Wdev ..\n" in logs(steps[2])["stdio"]
     assert "b.py" in logs(steps[5])["stdio"] and "a.pyc" not in logs(steps[5])["stdio"]
     assert logs(steps[6])["Output"] == "{'builder': 'more', 'n': [1, 2]}\n"
+    assert "hello more\n" in logs(steps[7])["stdio"]
+    assert "later more\n" in logs(steps[8])["stdio"]
     assert build["results"] == 4  # the step oxbot cannot run yet ends the build

@@ -13,6 +13,9 @@ TARGET = "buildbot_compat"
 # `twisted` falls back to the minimal stand-in when the real Twisted is not installed.
 TWISTED_ALIAS = "twisted"
 TWISTED_TARGET = "buildbot_compat._twisted"
+# `zope` (zope.interface) likewise falls back to a minimal stand-in.
+ZOPE_ALIAS = "zope"
+ZOPE_TARGET = "buildbot_compat._zope"
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -54,6 +57,7 @@ def install():
         sys.meta_path.insert(0, AliasFinder())
         # Last, so that an installed Twisted is found first.
         sys.meta_path.append(AliasFinder(TWISTED_ALIAS, TWISTED_TARGET))
+        sys.meta_path.append(AliasFinder(ZOPE_ALIAS, ZOPE_TARGET))
     for name in list(sys.modules):
         if name == ALIAS or name.startswith(ALIAS + "."):
             if not getattr(sys.modules[name], "__name__", "").startswith(TARGET):

@@ -39,7 +39,22 @@ def value(obj):
         return {str(k): value(v) for k, v in obj.items()}
     if isinstance(obj, Described):
         return obj._describe()
+    if hasattr(obj, "getRenderingFor") and not isinstance(obj, type):
+        # A user renderable (`@implementer(IRenderable)` with `getRenderingFor(props)`).
+        return {"$renderable": "renderer", "function": handle(_RenderingFor(obj)),
+                "args": [], "kwargs": {}}
     return handle(obj)
+
+
+class _RenderingFor:
+    """Calls a user renderable's ``getRenderingFor(props)`` as a renderer function."""
+
+    def __init__(self, renderable):
+        self.renderable = renderable
+        self.__qualname__ = f"{type(renderable).__qualname__}.getRenderingFor"
+
+    def __call__(self, props):
+        return self.renderable.getRenderingFor(props)
 
 
 def kwargs(mapping):

@@ -32,6 +32,12 @@ class RuntimeProperties:
     def getProperties(self):
         return self
 
+    def render(self, value):
+        """Plain values render as themselves (what renderer functions pass here)."""
+        from buildbot_compat._buildtime import succeed
+
+        return succeed(value)
+
     def asDict(self):
         return {k: (v, "") for k, v in self._values.items()}
 
@@ -69,12 +75,19 @@ class StepView:
 
 def call_renderer(fn, properties_json, args_json, kwargs_json):
     props = RuntimeProperties(json.loads(properties_json))
-    result = fn(props, *json.loads(args_json), **json.loads(kwargs_json))
+    result = _resolve(fn(props, *json.loads(args_json), **json.loads(kwargs_json)))
     return json.dumps(_describe.value(result))
 
 
+def _resolve(value):
+    """A renderer's result: Deferreds and coroutines that have their value at once."""
+    from buildbot_compat._buildtime import resolve
+
+    return resolve(value)
+
+
 def call_transform(fn, args_json, kwargs_json):
-    result = fn(*json.loads(args_json), **json.loads(kwargs_json))
+    result = _resolve(fn(*json.loads(args_json), **json.loads(kwargs_json)))
     return json.dumps(_describe.value(result))
 
 
@@ -93,7 +106,7 @@ def run_step(step, bridge):
 
 
 def call_function(fn, args_json):
-    return json.dumps(_describe.value(fn(*json.loads(args_json))))
+    return json.dumps(_describe.value(_resolve(fn(*json.loads(args_json)))))
 
 
 class ChangeView:
