@@ -23,7 +23,7 @@ SUPPORTED = {
     "buildbot.changes": {"GitPoller", "SVNPoller"},
     "buildbot.schedulers": {
         "ForceScheduler", "Triggerable", "SingleBranchScheduler", "AnyBranchScheduler",
-        "Periodic", "Nightly", "Dependent",
+        "Periodic", "Nightly", "Dependent", "NightlyTriggerable",
     },
     "buildbot.reporters": set(),
     "buildbot.worker": {"Worker"},

@@ -218,7 +218,10 @@ impl Master {
                 }
                 continue;
             }
-            if matches!(scheduler.kind.as_str(), "Periodic" | "Nightly") {
+            if matches!(
+                scheduler.kind.as_str(),
+                "Periodic" | "Nightly" | "NightlyTriggerable"
+            ) {
                 match crate::schedulers::timed::TimedScheduler::from_config(
                     scheduler,
                     &self.builderids,

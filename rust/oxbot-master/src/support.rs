@@ -36,6 +36,7 @@ pub const SUPPORTED_SCHEDULERS: &[&str] = &[
     "Periodic",
     "Nightly",
     "Dependent",
+    "NightlyTriggerable",
 ];
 
 /// Change source kinds the engine runs.
@@ -116,12 +117,13 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
             None,
         ) {
             add(format!("{err} ('{}' never starts builds)", scheduler.name));
-        } else if matches!(scheduler.kind.as_str(), "Periodic" | "Nightly")
-            && let Err(err) = crate::schedulers::timed::TimedScheduler::from_config(
-                scheduler,
-                &std::collections::BTreeMap::new(),
-            )
-        {
+        } else if matches!(
+            scheduler.kind.as_str(),
+            "Periodic" | "Nightly" | "NightlyTriggerable"
+        ) && let Err(err) = crate::schedulers::timed::TimedScheduler::from_config(
+            scheduler,
+            &std::collections::BTreeMap::new(),
+        ) {
             add(format!("{err} ('{}' never starts builds)", scheduler.name));
         }
     }

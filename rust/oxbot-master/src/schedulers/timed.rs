@@ -154,7 +154,7 @@ impl TimedScheduler {
                 }
                 Timing::Every(period.ceil() as u64)
             }
-            "Nightly" => Timing::Cron {
+            "Nightly" | "NightlyTriggerable" => Timing::Cron {
                 minute: Field::parse(args.get("minute"), "minute")?,
                 hour: Field::parse(args.get("hour"), "hour")?,
                 day_of_month: Field::parse(args.get("dayOfMonth"), "dayOfMonth")?,
@@ -225,6 +225,9 @@ impl TimedScheduler {
     }
 
     async fn add_buildset(&self, updates: &Updates) {
+        if self.kind == "NightlyTriggerable" {
+            return self.build_last_trigger(updates).await;
+        }
         let ss = NewSourceStamp {
             branch: self.branch.clone(),
             ..NewSourceStamp::default()
@@ -244,6 +247,45 @@ impl TimedScheduler {
         .await;
         match result {
             Ok((bsid, _)) => info!(scheduler = %self.name, bsid, "timed buildset added"),
+            Err(err) => warn!(scheduler = %self.name, cause = %err, "could not add a buildset"),
+        }
+    }
+
+    /// `NightlyTriggerable`: builds the last trigger, if any, and forgets it. Its properties
+    /// are the scheduler's, overridden by the triggering build's.
+    async fn build_last_trigger(&self, updates: &Updates) {
+        use crate::schedulers::triggerable::{LAST_TRIGGER, LastTrigger};
+        let result = async {
+            let db = updates.db();
+            let objectid = db.get_object_id(&self.name, &self.kind).await?;
+            let Some(last) = db
+                .get_state(objectid, LAST_TRIGGER)
+                .await?
+                .and_then(|v| serde_json::from_value::<LastTrigger>(v).ok())
+            else {
+                return Ok(None);
+            };
+            db.set_state(objectid, LAST_TRIGGER, &Value::Null).await?;
+            let mut properties = self.properties.clone();
+            properties.retain(|(name, _, _)| !last.properties.iter().any(|(n, _, _)| n == name));
+            properties.extend(last.properties);
+            updates
+                .add_buildset(NewBuildset {
+                    sourcestamp_ids: last.sourcestamp_ids,
+                    reason: self.reason.clone(),
+                    properties,
+                    builderids: self.builderids.clone(),
+                    parent_buildid: last.parent_buildid,
+                    parent_relationship: last.parent_relationship,
+                    ..NewBuildset::default()
+                })
+                .await
+                .map(Some)
+        }
+        .await;
+        match result {
+            Ok(Some((bsid, _))) => info!(scheduler = %self.name, bsid, "triggered buildset added"),
+            Ok(None) => {}
             Err(err) => warn!(scheduler = %self.name, cause = %err, "could not add a buildset"),
         }
     }

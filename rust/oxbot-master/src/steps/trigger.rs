@@ -101,12 +101,34 @@ impl Trigger {
             Some("complete".to_owned()),
         ]);
         let mut waiting = Vec::new();
+        let mut nightly_successes = 0;
         for name in &self.scheduler_names {
             let Some(scheduler) = ctx.build.triggerables.get(name) else {
                 return Err(StepError::Config(format!(
                     "triggered scheduler is not ITriggerableScheduler: '{name}'"
                 )));
             };
+            if scheduler.nightly {
+                // Remembered for the scheduler's next time; the trigger succeeds at once.
+                let last = crate::schedulers::triggerable::LastTrigger {
+                    sourcestamp_ids: sourcestamp_ids.clone(),
+                    properties: passed.clone(),
+                    parent_buildid: Some(ctx.build.buildid),
+                    parent_relationship: Some(self.parent_relationship.clone()),
+                };
+                let db = ctx.updates.db();
+                let objectid = db.get_object_id(name, "NightlyTriggerable").await?;
+                let value = serde_json::to_value(&last)
+                    .map_err(|e| StepError::Data(format!("lastTrigger: {e}")))?;
+                db.set_state(
+                    objectid,
+                    crate::schedulers::triggerable::LAST_TRIGGER,
+                    &value,
+                )
+                .await?;
+                nightly_successes += 1;
+                continue;
+            }
             let mut properties = scheduler.properties.clone();
             properties.extend(passed.iter().cloned());
             properties.push((
@@ -142,8 +164,8 @@ impl Trigger {
             ctx.set_description_done(format!("triggered {triggered}"));
             return Ok(Results::Success);
         }
-        let mut results = Vec::new();
-        while results.len() < waiting.len() {
+        let mut results = vec![Results::Success; nightly_successes];
+        while results.len() < waiting.len() + nightly_successes {
             tokio::select! {
                 event = completions.next() => {
                     let Some(event) = event else { return Err(StepError::Data("the event bus closed".to_owned())) };
