@@ -2,7 +2,7 @@
 //! botmaster, answers control actions, and shuts down cleanly (Buildbot's `master.py`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use oxbot_core::config::{MasterConfig, SchedulerConfig};
 use oxbot_db::{Db, DbError};
@@ -22,15 +22,97 @@ use oxbot_db::NewBuildset;
 /// A started master.
 #[derive(Clone)]
 pub struct Master {
-    config: Arc<MasterConfig>,
     db: Db,
     mq: Mq,
     updates: Updates,
     botmaster: BotMaster,
     workers: WorkerManager,
+    /// What the configuration says; replaced as a whole on reconfig.
+    current: Arc<RwLock<Current>>,
+    /// The data API handed to the web server (its force schedulers follow reconfigs).
+    data_api: DataApi,
+    /// The running change sources and schedulers, restarted on reconfig.
+    services: Arc<tokio::sync::Mutex<Option<Services>>>,
+}
+
+/// The configuration a master runs, with what belongs to it.
+#[derive(Clone)]
+struct Current {
+    config: Arc<MasterConfig>,
     builderids: BTreeMap<String, i64>,
     /// The configuration's Python, for schedulers' and change filters' callables.
     callbacks: Option<Arc<dyn oxbot_core::python::PythonCallbacks>>,
+}
+
+/// Running change sources and schedulers, and the switch that stops them.
+struct Services {
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Registers a configuration's builders, workers and schedulers for this master; returns the
+/// builder and worker ids by name.
+async fn register(
+    db: &Db,
+    masterid: i64,
+    config: &MasterConfig,
+) -> Result<(BTreeMap<String, i64>, HashMap<String, i64>), DbError> {
+    db.remove_builder_masters(masterid).await?;
+    let mut builderids = BTreeMap::new();
+    for builder in &config.builders {
+        let id = db.find_builder_id(&builder.name).await?;
+        let projectid = match &builder.project {
+            Some(project) => Some(db.find_project_id(project).await?),
+            None => None,
+        };
+        db.update_builder_info(
+            id,
+            builder.description.as_deref(),
+            None,
+            None,
+            projectid,
+            &builder.tags,
+        )
+        .await?;
+        db.add_builder_master(id, masterid).await?;
+        builderids.insert(builder.name.clone(), id);
+    }
+    let mut workerids = HashMap::new();
+    for worker in &config.workers {
+        let id = db.find_worker_id(&worker.name).await?;
+        let ids: Vec<i64> = config
+            .builders
+            .iter()
+            .filter(|b| b.workernames.contains(&worker.name))
+            .filter_map(|b| builderids.get(&b.name).copied())
+            .collect();
+        db.worker_configured(id, masterid, &ids).await?;
+        workerids.insert(worker.name.clone(), id);
+    }
+    for scheduler in &config.schedulers {
+        let id = db.find_scheduler_id(&scheduler.name).await?;
+        db.set_scheduler_master(id, Some(masterid)).await?;
+    }
+    Ok((builderids, workerids))
+}
+
+/// The `forceschedulers` resources of a configuration, with Buildbot's fields.
+fn force_scheduler_resources(config: &MasterConfig) -> Vec<Value> {
+    config
+        .schedulers
+        .iter()
+        .filter(|s| s.kind == "ForceScheduler")
+        .map(|s| {
+            json!({
+                "all_fields": s.args.get("all_fields").cloned().unwrap_or_else(|| json!([])),
+                "builder_names": s.builder_names,
+                "button_name": s.args.get("button_name").cloned().unwrap_or_else(|| json!(s.name)),
+                "enabled": true,
+                "label": s.args.get("label").cloned().unwrap_or_else(|| json!(s.name)),
+                "name": s.name,
+            })
+        })
+        .collect()
 }
 
 impl Master {
@@ -49,43 +131,7 @@ impl Master {
         db.set_master_state(masterid, true).await?;
         let mq = Mq::new();
         let updates = Updates::new(db.clone(), mq.clone(), masterid);
-
-        db.remove_builder_masters(masterid).await?;
-        let mut builderids = BTreeMap::new();
-        for builder in &config.builders {
-            let id = db.find_builder_id(&builder.name).await?;
-            let projectid = match &builder.project {
-                Some(project) => Some(db.find_project_id(project).await?),
-                None => None,
-            };
-            db.update_builder_info(
-                id,
-                builder.description.as_deref(),
-                None,
-                None,
-                projectid,
-                &builder.tags,
-            )
-            .await?;
-            db.add_builder_master(id, masterid).await?;
-            builderids.insert(builder.name.clone(), id);
-        }
-        let mut workerids = HashMap::new();
-        for worker in &config.workers {
-            let id = db.find_worker_id(&worker.name).await?;
-            let ids: Vec<i64> = config
-                .builders
-                .iter()
-                .filter(|b| b.workernames.contains(&worker.name))
-                .filter_map(|b| builderids.get(&b.name).copied())
-                .collect();
-            db.worker_configured(id, masterid, &ids).await?;
-            workerids.insert(worker.name.clone(), id);
-        }
-        for scheduler in &config.schedulers {
-            let id = db.find_scheduler_id(&scheduler.name).await?;
-            db.set_scheduler_master(id, Some(masterid)).await?;
-        }
+        let (builderids, workerids) = register(&db, masterid, &config).await?;
         let workers = WorkerManager::new();
         workers.configure(&config, &workerids);
         let botmaster = BotMaster::new(
@@ -100,17 +146,58 @@ impl Master {
             Ok(secrets) => botmaster.set_secrets(secrets),
             Err(err) => tracing::error!(cause = %err, "could not read the secrets"),
         }
+        let data_api = DataApi::new(db.clone());
+        data_api.set_forceschedulers(force_scheduler_resources(&config));
         info!(masterid, builders = builderids.len(), "master registered");
         Ok(Master {
-            config,
             db,
             mq,
             updates,
             botmaster,
             workers,
+            current: Arc::new(RwLock::new(Current {
+                config,
+                builderids,
+                callbacks,
+            })),
+            data_api,
+            services: Arc::default(),
+        })
+    }
+
+    /// Applies a new configuration without stopping running builds (Buildbot's reconfig):
+    /// builders, workers and schedulers are registered again, the botmaster and the worker
+    /// manager take the new configuration, change sources and schedulers restart. Running
+    /// builds finish with the configuration (and Python) they started with.
+    pub async fn reconfig(
+        &self,
+        config: Arc<MasterConfig>,
+        callbacks: Option<Arc<dyn oxbot_core::python::PythonCallbacks>>,
+    ) -> Result<(), DbError> {
+        let (builderids, workerids) = register(&self.db, self.updates.masterid(), &config).await?;
+        self.workers.configure(&config, &workerids);
+        self.botmaster.set_callbacks(callbacks.clone());
+        self.botmaster
+            .set_builders(config.clone(), builderids.clone());
+        match crate::secrets::load(&config.secrets_providers) {
+            Ok(secrets) => self.botmaster.set_secrets(secrets),
+            Err(err) => tracing::error!(cause = %err, "could not read the secrets"),
+        }
+        self.data_api
+            .set_forceschedulers(force_scheduler_resources(&config));
+        *self.current.write().expect("master lock") = Current {
+            config,
             builderids,
             callbacks,
-        })
+        };
+        self.stop_services().await;
+        self.start_services().await;
+        self.botmaster.wake();
+        Ok(())
+    }
+
+    fn current(&self) -> Current {
+        self.current.read().expect("master lock").clone()
     }
 
     pub fn db(&self) -> &Db {
@@ -121,31 +208,14 @@ impl Master {
         &self.mq
     }
 
-    pub fn config(&self) -> &Arc<MasterConfig> {
-        &self.config
+    /// The configuration the master runs now.
+    pub fn config(&self) -> Arc<MasterConfig> {
+        self.current().config
     }
 
     /// The read side of the data API over this master's database, with its force schedulers.
     pub fn data_api(&self) -> DataApi {
-        let api = DataApi::new(self.db.clone());
-        api.set_forceschedulers(
-            self.config
-                .schedulers
-                .iter()
-                .filter(|s| s.kind == "ForceScheduler")
-                .map(|s| {
-                    json!({
-                        "all_fields": s.args.get("all_fields").cloned().unwrap_or_else(|| json!([])),
-                        "builder_names": s.builder_names,
-                        "button_name": s.args.get("button_name").cloned().unwrap_or_else(|| json!(s.name)),
-                        "enabled": true,
-                        "label": s.args.get("label").cloned().unwrap_or_else(|| json!(s.name)),
-                        "name": s.name,
-                    })
-                })
-                .collect(),
-        );
-        api
+        self.data_api.clone()
     }
 
     /// Runs the worker listeners and the botmaster until `shutdown` flips to true, then stops
@@ -180,12 +250,61 @@ impl Master {
             let stop = stop();
             async move { botmaster.run(stop).await }
         });
-        for source in &self.config.change_sources {
+        self.start_services().await;
+        tasks.push(tokio::spawn({
+            let db = self.db.clone();
+            let masterid = self.updates.masterid();
+            let stop = stop();
+            async move { heartbeat(db, masterid, stop).await }
+        }));
+        let _ = shutdown.wait_for(|s| *s).await;
+        info!("master shutting down");
+        distributor.abort();
+        self.stop_services().await;
+        self.botmaster.stop_all_builds().await;
+        for task in tasks {
+            let _ = task.await;
+        }
+        for conn in self.workers.connections() {
+            conn.close();
+        }
+        if let Err(err) = self
+            .db
+            .set_master_state(self.updates.masterid(), false)
+            .await
+        {
+            tracing::warn!(cause = %err, "could not mark the master inactive");
+        }
+    }
+
+    /// Stops the running change sources and schedulers and waits for them.
+    async fn stop_services(&self) {
+        if let Some(services) = self.services.lock().await.take() {
+            services.stop.send_replace(true);
+            for task in services.tasks {
+                let _ = task.await;
+            }
+        }
+    }
+
+    /// Starts the change sources and schedulers of the current configuration.
+    async fn start_services(&self) {
+        let Current {
+            config,
+            builderids,
+            callbacks,
+        } = self.current();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stop = move || {
+            let mut stop_rx = stop_rx.clone();
+            async move {
+                let _ = stop_rx.wait_for(|s| *s).await;
+            }
+        };
+        let mut tasks = Vec::new();
+        for source in &config.change_sources {
             if source.kind == "SVNPoller" {
-                match crate::changes::svnpoller::SvnPoller::from_config(
-                    source,
-                    self.callbacks.clone(),
-                ) {
+                match crate::changes::svnpoller::SvnPoller::from_config(source, callbacks.clone()) {
                     Ok(poller) => {
                         tasks.push(tokio::spawn(poller.run(self.updates.clone(), stop())));
                     }
@@ -203,12 +322,9 @@ impl Master {
                 Err(err) => tracing::warn!(source = %source.name, "{err}"),
             }
         }
-        for scheduler in &self.config.schedulers {
+        for scheduler in &config.schedulers {
             if scheduler.kind == "Dependent" {
-                match crate::schedulers::dependent::Dependent::from_config(
-                    scheduler,
-                    &self.builderids,
-                ) {
+                match crate::schedulers::dependent::Dependent::from_config(scheduler, &builderids) {
                     Ok(s) => tasks.push(tokio::spawn(s.run(
                         self.mq.clone(),
                         self.updates.clone(),
@@ -222,10 +338,8 @@ impl Master {
                 scheduler.kind.as_str(),
                 "Periodic" | "Nightly" | "NightlyTriggerable"
             ) {
-                match crate::schedulers::timed::TimedScheduler::from_config(
-                    scheduler,
-                    &self.builderids,
-                ) {
+                match crate::schedulers::timed::TimedScheduler::from_config(scheduler, &builderids)
+                {
                     Ok(s) => tasks.push(tokio::spawn(s.run(self.updates.clone(), stop()))),
                     Err(err) => tracing::warn!(scheduler = %scheduler.name, "{err}"),
                 }
@@ -239,8 +353,8 @@ impl Master {
             }
             match crate::schedulers::basic::BranchScheduler::from_config(
                 scheduler,
-                &self.builderids,
-                self.callbacks.clone(),
+                &builderids,
+                callbacks.clone(),
             ) {
                 Ok(s) => {
                     tasks.push(tokio::spawn(s.run(
@@ -252,36 +366,19 @@ impl Master {
                 Err(err) => tracing::warn!(scheduler = %scheduler.name, "{err}"),
             }
         }
-        tasks.push(tokio::spawn({
-            let db = self.db.clone();
-            let masterid = self.updates.masterid();
-            let stop = stop();
-            async move { heartbeat(db, masterid, stop).await }
-        }));
-        let _ = shutdown.wait_for(|s| *s).await;
-        info!("master shutting down");
-        distributor.abort();
-        self.botmaster.stop_all_builds().await;
-        for task in tasks {
-            let _ = task.await;
-        }
-        for conn in self.workers.connections() {
-            conn.close();
-        }
-        if let Err(err) = self
-            .db
-            .set_master_state(self.updates.masterid(), false)
-            .await
-        {
-            tracing::warn!(cause = %err, "could not mark the master inactive");
-        }
+        *self.services.lock().await = Some(Services {
+            stop: stop_tx,
+            tasks,
+        });
     }
 
-    fn force_scheduler(&self, name: &str) -> Option<&SchedulerConfig> {
-        self.config
+    fn force_scheduler(&self, name: &str) -> Option<SchedulerConfig> {
+        self.current()
+            .config
             .schedulers
             .iter()
             .find(|s| s.name == name && s.kind == "ForceScheduler")
+            .cloned()
     }
 
     async fn do_force(
@@ -292,6 +389,7 @@ impl Master {
         let sched = self.force_scheduler(scheduler).ok_or_else(|| {
             ControlError::NotFound(format!("no such forcescheduler '{scheduler}'"))
         })?;
+        let builderids = self.current().builderids;
         let builder_names: Vec<String> = match params.get("builderid") {
             Some(id) => {
                 let id = id
@@ -301,8 +399,7 @@ impl Master {
                         message: "invalid builderid".into(),
                         fields: BTreeMap::new(),
                     })?;
-                let name = self
-                    .builderids
+                let name = builderids
                     .iter()
                     .find(|(_, v)| **v == id)
                     .map(|(k, _)| k.clone())
@@ -354,7 +451,7 @@ impl Master {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone(), "Scheduler".to_owned())),
         );
-        for name in force_property_names(sched) {
+        for name in force_property_names(&sched) {
             if let Some(value) = params.get(&name) {
                 properties.push((name, value.clone(), "Force Build Form".to_owned()));
             }
@@ -406,7 +503,7 @@ impl Master {
         }
         let builderids: Vec<i64> = builder_names
             .iter()
-            .filter_map(|n| self.builderids.get(n).copied())
+            .filter_map(|n| builderids.get(n).copied())
             .collect();
         let (bsid, brids) = self
             .updates

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use oxbot_core::config::ListenAddress;
+use oxbot_python::LoadedConfig;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{error, info};
@@ -176,11 +177,50 @@ fn serve(dir: &Path) -> anyhow::Result<()> {
     for line in oxbot_master::support::unsupported_features(&loaded.config) {
         tracing::warn!("not supported yet by oxbot: {line}");
     }
-    let config = Arc::new(loaded.config.clone());
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(serve_async(dir, config, loaded.callbacks()))?;
-    drop(loaded);
+    runtime.block_on(serve_async(dir, loaded))?;
     Ok(())
+}
+
+/// Loads the configuration again and applies it to the running master (SIGHUP), as Buildbot's
+/// `doReconfig` does, with its log lines; a config with errors changes nothing. Every loaded
+/// configuration stays alive: running builds may still call its Python.
+async fn reconfig(dir: &Path, master: &oxbot_master::Master, loaded: &mut Vec<LoadedConfig>) {
+    info!("beginning configuration update");
+    let started = std::time::Instant::now();
+    let file = basedir::config_file(dir);
+    let owned_dir = dir.to_path_buf();
+    let result =
+        tokio::task::spawn_blocking(move || oxbot_python::load_config(&owned_dir, &file)).await;
+    let outcome = match result {
+        Ok(Ok(new)) => {
+            for line in oxbot_master::support::unsupported_features(&new.config) {
+                tracing::warn!("not supported yet by oxbot: {line}");
+            }
+            let config = Arc::new(new.config.clone());
+            let applied = master.reconfig(config, Some(new.callbacks())).await;
+            loaded.push(new);
+            applied.map_err(|err| {
+                error!(cause = %err, "during reconfig");
+                "WARNING: configuration update partially applied; master may malfunction"
+            })
+        }
+        Ok(Err(errors)) => {
+            for error in &errors.errors {
+                error!("{error}");
+            }
+            Err("configuration update aborted without making any changes")
+        }
+        Err(err) => {
+            error!(cause = %err, "during reconfig");
+            Err("configuration update aborted without making any changes")
+        }
+    };
+    let took = started.elapsed().as_secs_f64();
+    match outcome {
+        Ok(()) => info!("configuration update complete (took {took:.3} seconds)"),
+        Err(message) => error!("{message} (took {took:.3} seconds)"),
+    }
 }
 
 async fn bind(addr: &ListenAddress) -> anyhow::Result<TcpListener> {
@@ -189,11 +229,10 @@ async fn bind(addr: &ListenAddress) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("listening on {}", addr.bind_addr()))
 }
 
-async fn serve_async(
-    dir: &Path,
-    config: Arc<oxbot_core::config::MasterConfig>,
-    callbacks: Arc<dyn oxbot_core::python::PythonCallbacks>,
-) -> anyhow::Result<()> {
+async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
+    let config = Arc::new(loaded.config.clone());
+    let callbacks = loaded.callbacks();
+    let mut loaded = vec![loaded];
     let db = oxbot_db::Db::connect(&config.db_url, dir)
         .await
         .with_context(|| format!("opening the database {}", config.db_url))?;
@@ -239,7 +278,9 @@ async fn serve_async(
         tokio::spawn(async move { master.run(worker_listeners, shutdown).await })
     };
     info!("{RUNNING_LINE}");
-    wait_for_signal().await?;
+    while wait_for_signal().await? == Signal::Reconfig {
+        reconfig(dir, &master, &mut loaded).await;
+    }
     info!("Received SIGTERM, shutting down.");
     shutdown_tx.send_replace(true);
     engine.await?;
@@ -249,18 +290,24 @@ async fn serve_async(
     Ok(())
 }
 
-/// Waits for SIGTERM or SIGINT. SIGHUP (Buildbot's reconfig) is answered with a log line
-/// saying reconfig is not supported yet.
-async fn wait_for_signal() -> anyhow::Result<()> {
+/// What the master was asked to do.
+#[derive(Debug, PartialEq, Eq)]
+enum Signal {
+    /// SIGTERM or SIGINT.
+    Stop,
+    /// SIGHUP: load the configuration again.
+    Reconfig,
+}
+
+/// Waits for SIGTERM, SIGINT or SIGHUP.
+async fn wait_for_signal() -> anyhow::Result<Signal> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut hup = signal(SignalKind::hangup())?;
-    loop {
-        tokio::select! {
-            _ = term.recv() => return Ok(()),
-            _ = int.recv() => return Ok(()),
-            _ = hup.recv() => tracing::warn!("not supported yet by oxbot: reconfig on SIGHUP; restart the master to apply a new config"),
-        }
+    tokio::select! {
+        _ = term.recv() => Ok(Signal::Stop),
+        _ = int.recv() => Ok(Signal::Stop),
+        _ = hup.recv() => Ok(Signal::Reconfig),
     }
 }

@@ -1,5 +1,5 @@
 //! `oxbot stop DIR` (SIGTERM, then wait for the process to go away, as `buildbot stop`) and
-//! `oxbot reconfig DIR`.
+//! `oxbot reconfig DIR` (SIGHUP, then follow the log until the master reports the update).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -72,11 +72,40 @@ pub(crate) fn stop(dir: &Path, quiet: bool, wait: bool) -> anyhow::Result<ExitCo
     Ok(ExitCode::FAILURE)
 }
 
+/// Sends SIGHUP and follows `twistd.log` until the master reports the configuration update
+/// (Buildbot's `buildbot reconfig`).
 pub(crate) fn reconfig(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = crate::basedir_arg(args.basedir.as_ref());
     basedir::check_buildmaster_dir(&dir)?;
-    anyhow::bail!(
-        "not supported yet by oxbot: reconfig of a running master; use 'oxbot restart {}' to apply a new config",
-        dir.display()
-    )
+    let Some(pid) = basedir::read_pid(&dir)?.filter(|pid| alive(*pid)) else {
+        anyhow::bail!("buildmaster not running");
+    };
+    let log = dir.join("twistd.log");
+    let start = std::fs::metadata(&log).map_or(0, |m| m.len());
+    if !args.quiet {
+        user_message(&format!("sending SIGHUP to process {pid}"));
+    }
+    kill(Pid::from_raw(pid), Signal::SIGHUP)?;
+    if args.quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let text = std::fs::read(&log).unwrap_or_default();
+        let new = String::from_utf8_lossy(text.get(start as usize..).unwrap_or_default());
+        if new.contains("configuration update complete") {
+            user_message("Reconfiguration appears to have completed successfully");
+            return Ok(ExitCode::SUCCESS);
+        }
+        if new.contains("configuration update aborted") {
+            user_message(
+                "Reconfiguration failed. Please inspect the master.cfg file for errors, \
+                 correct them, then try 'oxbot reconfig' again.",
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    user_message("Never saw reconfiguration finish.");
+    Ok(ExitCode::FAILURE)
 }

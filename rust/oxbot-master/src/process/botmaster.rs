@@ -47,7 +47,7 @@ struct Inner {
     wake: Notify,
     builds_done: Notify,
     /// The configuration's Python, for renderers and step conditions at build time.
-    callbacks: Option<Arc<dyn PythonCallbacks>>,
+    callbacks: Mutex<Option<Arc<dyn PythonCallbacks>>>,
     /// What the secrets providers hold.
     secrets: Mutex<Arc<BTreeMap<String, String>>>,
 }
@@ -70,10 +70,15 @@ impl BotMaster {
                 running: Mutex::new(HashMap::new()),
                 wake: Notify::new(),
                 builds_done: Notify::new(),
-                callbacks,
+                callbacks: Mutex::new(callbacks),
                 secrets: Mutex::default(),
             }),
         }
+    }
+
+    /// Sets the Python of a new configuration (on reconfig); running builds keep theirs.
+    pub fn set_callbacks(&self, callbacks: Option<Arc<dyn PythonCallbacks>>) {
+        *self.inner.callbacks.lock().expect("botmaster lock") = callbacks;
     }
 
     /// Sets what `util.Secret` and `%(secret:...)s` render to (at start and on reconfig).
@@ -265,7 +270,7 @@ impl BotMaster {
         let this = self.clone();
         let globals = config.properties.clone();
         let services = BuildServices {
-            callbacks: self.inner.callbacks.clone(),
+            callbacks: self.inner.callbacks.lock().expect("botmaster lock").clone(),
             secrets: self.inner.secrets.lock().expect("botmaster lock").clone(),
             triggerables: Arc::new(crate::schedulers::triggerable::triggerables(
                 config,

@@ -1,0 +1,60 @@
+"""`oxbot reconfig`: a new master.cfg applies without stopping the build that is running (the
+pain Buildbot users know), new builders and schedulers work at once, and a broken config
+changes nothing."""
+
+from conftest import OXBOT, _start_oxbot_worker, master_fixture, run
+from test_force_build import force, force_request
+from test_stop import wait_running_shell
+
+BASE_CFG = """\
+from buildbot.plugins import schedulers, steps, util, worker
+
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+c['www'] = dict(port='tcp:0:interface=127.0.0.1')
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+slow = util.BuildFactory()
+slow.addStep(steps.ShellCommand(command="echo started; sleep 30"))
+c['builders'] = [util.BuilderConfig(name="slow", workernames=["example-worker"], factory=slow)]
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=%(builders)r)]
+"""
+
+ADDED = """
+quick = util.BuildFactory()
+quick.addStep(steps.ShellCommand(command="echo %(greeting)s"))
+c['builders'].append(util.BuilderConfig(name="quick", workernames=["example-worker"],
+                                        factory=quick))
+"""
+
+master = master_fixture(BASE_CFG % {"builders": ["slow"]})
+
+
+def test_reconfig_keeps_running_builds(master, tmp_path, request):
+    stop = _start_oxbot_worker(tmp_path / "worker", master.worker_port)
+    request.addfinalizer(lambda: run(stop))
+    slow = wait_running_shell(master, force_request(master, "slow"))
+
+    cfg = master.basedir / "master.cfg"
+    cfg.write_text(BASE_CFG % {"builders": ["slow", "quick"]} + ADDED % {"greeting": "hi"})
+    result = run([OXBOT, "reconfig", master.basedir])
+    assert result.returncode == 0, result.stdout + result.stderr + master.log()
+    assert "Reconfiguration appears to have completed successfully" in result.stdout
+
+    assert sorted(b["name"] for b in master.get("builders")["builders"]) == ["quick", "slow"]
+    quick = force(master, "quick")
+    assert quick["results"] == 0, master.log()
+    assert not master.get(f"builds/{slow['buildid']}")["builds"][0]["complete"]
+
+    cfg.write_text("this is not python\n")
+    result = run([OXBOT, "reconfig", master.basedir])
+    assert result.returncode == 1
+    assert "Reconfiguration failed" in result.stdout
+    assert "configuration update aborted without making any changes" in master.log()
+    assert force(master, "quick")["results"] == 0
+
+    master.post(f"builds/{slow['buildid']}", "stop", {"reason": "done"})
+    finished = master.wait_for(
+        lambda: (lambda b: b if b["complete"] else None)(
+            master.get(f"builds/{slow['buildid']}")["builds"][0]), "the slow build to stop")
+    assert finished["results"] == 6
