@@ -58,3 +58,73 @@ def test_reconfig_keeps_running_builds(master, tmp_path, request):
         lambda: (lambda b: b if b["complete"] else None)(
             master.get(f"builds/{slow['buildid']}")["builds"][0]), "the slow build to stop")
     assert finished["results"] == 6
+
+
+DYNAMIC_CFG = """\
+from twisted.internet import defer
+from buildbot.plugins import schedulers, steps, util, worker
+from buildbot.process import buildstep
+
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+c['www'] = dict(port='tcp:0:interface=127.0.0.1')
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+VERSION = %(version)r
+
+
+@util.renderer
+def which(props):
+    return ["echo", "config", VERSION]
+
+
+class WaitThenAdd(buildstep.ShellMixin, buildstep.BuildStep):
+    name = "wait-then-add"
+
+    def __init__(self, **kwargs):
+        kwargs = self.setupShellMixin(kwargs)
+        super().__init__(**kwargs)
+
+    @defer.inlineCallbacks
+    def run(self):
+        cmd = yield self.makeRemoteShellCommand(command="echo started; sleep 4")
+        yield self.runCommand(cmd)
+        self.build.addStepsAfterCurrentStep([steps.ShellCommand(name="added", command=which)])
+        return cmd.results()
+
+
+f = util.BuildFactory()
+f.addStep(WaitThenAdd())
+c['builders'] = [util.BuilderConfig(name="dynamic", workernames=["example-worker"], factory=f)]
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["dynamic"])]
+"""
+
+
+def test_a_build_started_before_a_reconfig_keeps_its_python(tmp_path, request):
+    from conftest import start_master
+
+    master = start_master(tmp_path, DYNAMIC_CFG % {"version": "old"})
+    request.addfinalizer(master.stop)
+    stop = _start_oxbot_worker(tmp_path / "worker", master.worker_port)
+    request.addfinalizer(lambda: run(stop))
+    brid = force_request(master, "dynamic")
+
+    def running():
+        builds = master.get(f"buildrequests/{brid}/builds")["builds"]
+        steps = builds and master.get(f"builds/{builds[0]['buildid']}/steps")["steps"]
+        return builds[0] if steps and any(s["name"] == "wait-then-add" for s in steps) else None
+
+    build = master.wait_for(running, "the custom step to run")
+    # Many more handles in the new configuration, so that indexes differ.
+    new = DYNAMIC_CFG % {"version": "new"} + "extra = [util.Transform(len, []) for _ in range(50)]\n"
+    (master.basedir / "master.cfg").write_text(new)
+    assert run([OXBOT, "reconfig", master.basedir]).returncode == 0, master.log()
+    done = master.wait_for(
+        lambda: (lambda b: b if b["complete"] else None)(
+            master.get(f"builds/{build['buildid']}")["builds"][0]), "the build to finish")
+    steps = master.get(f"builds/{build['buildid']}/steps")["steps"]
+    assert [(s["name"], s["results"]) for s in steps][1:] == [("wait-then-add", 0), ("added", 0)], \
+        master.log()
+    log = master.get(f"steps/{steps[-1]['stepid']}/logs")["logs"][0]
+    assert "config old\n" in master.get_raw(f"logs/{log['logid']}/raw")
+    assert done["results"] == 0

@@ -6,13 +6,23 @@ callable ``{"$python": handle}``; handles index ``HANDLES``, which keeps the obj
 engine can call them back. The tags the engine accepts are listed in ``_spec.py``.
 """
 
+import threading
+
 HANDLES = []
+
+# While the engine calls a configuration's Python (`_runtime`), the table of that
+# configuration: handles made then (a step a build adds, a renderer it describes) must index
+# the table the running build uses, which a reconfig may have replaced as `HANDLES`.
+_calling = threading.local()
 
 
 def handle(obj):
     """A handle for a Python object the engine may call back."""
-    HANDLES.append(obj)
-    return {"$python": len(HANDLES) - 1, "repr": _short_repr(obj)}
+    table = getattr(_calling, "table", None)
+    if table is None:
+        table = HANDLES
+    table.append(obj)
+    return {"$python": len(table) - 1, "repr": _short_repr(obj)}
 
 
 def _short_repr(obj):

@@ -34,13 +34,24 @@ impl ConfigCallbacks {
     ) -> Result<T, String> {
         Python::attach(|py| {
             let run = || -> PyResult<T> {
-                let target = self.handles.bind(py).get_item(handle as usize)?;
+                let handles = self.handles.bind(py);
+                let target = handles.get_item(handle as usize)?;
                 let runtime = py.import("buildbot_compat._runtime")?;
+                // Handles made during the call go into this configuration's table.
+                let calling = py
+                    .import("buildbot_compat._describe")?
+                    .getattr("_calling")?;
+                let previous = calling.getattr("table").ok();
+                calling.setattr("table", handles)?;
                 let mut call_args: Vec<Py<PyAny>> = vec![target.unbind()];
                 call_args.extend(args);
                 let tuple = pyo3::types::PyTuple::new(py, call_args)?;
-                let result = runtime.getattr(function)?.call1(tuple)?;
-                extract(&result)
+                let result = runtime.getattr(function)?.call1(tuple);
+                match previous {
+                    Some(previous) => calling.setattr("table", previous)?,
+                    None => calling.delattr("table")?,
+                }
+                extract(&result?)
             };
             run().map_err(|e| describe_exception(py, &e))
         })
