@@ -37,6 +37,22 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// A session with no connection: what it sends goes to the returned receiver (tests).
+    #[cfg(test)]
+    pub(crate) fn detached(
+        settings: WorkerSettings,
+    ) -> (Arc<Self>, mpsc::UnboundedReceiver<WsMessage>) {
+        let (out, sent) = mpsc::unbounded_channel();
+        let session = Arc::new(Session {
+            settings,
+            out,
+            next_seq: AtomicU64::new(0),
+            pending: Mutex::new(HashMap::new()),
+            interrupts: Mutex::new(HashMap::new()),
+        });
+        (session, sent)
+    }
+
     fn send(&self, message: &Message) {
         let _ = self
             .out

@@ -1,6 +1,7 @@
 //! The `shell` command (Buildbot's `runprocess.py`): runs a command in its own process group
 //! with the merged environment, streams its output as whole lines, enforces `timeout` and
-//! `maxTime`, and kills the whole group on interrupt.
+//! `maxTime`, and kills the whole group on interrupt. With `usePTY` the command runs on a
+//! pseudo-terminal as its session leader, so stdout and stderr both arrive as stdout.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::watch;
 
 use crate::commands::Ctx;
@@ -188,6 +189,78 @@ fn signal_named(name: &str) -> Signal {
         .unwrap_or(Signal::SIGKILL)
 }
 
+/// A child's output stream.
+type Reader = Box<dyn AsyncRead + Unpin + Send>;
+
+/// A started command and the streams its output arrives on.
+struct Spawned {
+    child: tokio::process::Child,
+    stdout: Reader,
+    /// `None` on a terminal, where stderr arrives with stdout.
+    stderr: Option<Reader>,
+}
+
+/// Starts the command in its own process group with piped output.
+fn spawn_on_pipes(
+    real: &[String],
+    workdir: &str,
+    env: &BTreeMap<String, String>,
+    piped_stdin: bool,
+) -> std::io::Result<Spawned> {
+    let mut child = tokio::process::Command::new(&real[0])
+        .args(&real[1..])
+        .current_dir(workdir)
+        .env_clear()
+        .envs(env)
+        .stdin(if piped_stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = Box::new(child.stdout.take().expect("piped"));
+    let stderr = Box::new(child.stderr.take().expect("piped"));
+    Ok(Spawned {
+        child,
+        stdout,
+        stderr: Some(stderr),
+    })
+}
+
+/// Starts the command as the leader of a new session whose controlling terminal is a fresh
+/// pseudo-terminal (its process group is then its own, as with pipes). `pty-process` does the
+/// `setsid` and `TIOCSCTTY` between fork and exec, which would otherwise need `unsafe` here.
+fn spawn_on_pty(
+    real: &[String],
+    workdir: &str,
+    env: &BTreeMap<String, String>,
+) -> std::io::Result<Spawned> {
+    let to_io = |err: pty_process::Error| match err {
+        pty_process::Error::Io(err) => err,
+        other => std::io::Error::other(other.to_string()),
+    };
+    let (pty, pts) = pty_process::open().map_err(to_io)?;
+    // The size Twisted's PTY process gets by default.
+    pty.resize(pty_process::Size::new(24, 80)).map_err(to_io)?;
+    let child = pty_process::Command::new(&real[0])
+        .args(&real[1..])
+        .current_dir(workdir)
+        .env_clear()
+        .envs(env)
+        .kill_on_drop(true)
+        .spawn(pts)
+        .map_err(to_io)?;
+    Ok(Spawned {
+        child,
+        stdout: Box::new(pty),
+        stderr: None,
+    })
+}
+
 /// Runs the command; returns whether it was interrupted.
 pub(crate) async fn run(
     ctx: &Ctx,
@@ -227,8 +300,16 @@ pub(crate) async fn run(
         .and_then(Value::as_str)
         .map(str::to_owned);
     let env = environment(args.get("env"), &workdir);
+    let mut use_pty = args.get("usePTY").and_then(Value::as_bool) == Some(true);
 
-    let mut header = format!("{}\n in dir {workdir}", argv.display);
+    let mut header = String::new();
+    if use_pty && stdin_text.is_some() {
+        // A terminal cannot be closed like a pipe, so stdin text turns the PTY off. Buildbot's
+        // warning has no newline and so runs into the next header line; kept as it is.
+        header.push_str("WARNING: disabling usePTY for this command");
+        use_pty = false;
+    }
+    header.push_str(&format!("{}\n in dir {workdir}", argv.display));
     if let Some(t) = timeout {
         header.push_str(&format!(" (timeout {})", secs(t)));
     }
@@ -255,11 +336,11 @@ pub(crate) async fn run(
     if let Some(text) = &stdin_text {
         header.push_str(&format!(" writing {} bytes to stdin\n", text.len()));
     }
-    header.push_str(" using PTY: False\n");
-    if args.get("usePTY").and_then(Value::as_bool) == Some(true) {
-        header
-            .push_str(" not supported yet by oxbot-worker: usePTY (running without a terminal)\n");
-    }
+    header.push_str(if use_pty {
+        " using PTY: True\n"
+    } else {
+        " using PTY: False\n"
+    });
     ctx.update(vec![("header", triple(&header))]);
 
     let started = Instant::now();
@@ -273,23 +354,17 @@ pub(crate) async fn run(
         ]);
         return false;
     }
-    let mut command = tokio::process::Command::new(&argv.real[0]);
-    command
-        .args(&argv.real[1..])
-        .current_dir(&workdir)
-        .env_clear()
-        .envs(&env)
-        .stdin(if stdin_text.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    let mut child = match command.spawn() {
-        Ok(child) => child,
+    let spawned = if use_pty {
+        spawn_on_pty(&argv.real, &workdir, &env)
+    } else {
+        spawn_on_pipes(&argv.real, &workdir, &env, stdin_text.is_some())
+    };
+    let Spawned {
+        mut child,
+        mut stdout,
+        stderr,
+    } = match spawned {
+        Ok(spawned) => spawned,
         Err(err) => {
             ctx.update(vec![
                 (
@@ -307,10 +382,12 @@ pub(crate) async fn run(
             let _ = stdin.write_all(text.as_bytes()).await;
         });
     }
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
+    let (mut err_open, mut stderr) = match stderr {
+        Some(stderr) => (true, stderr),
+        None => (false, Box::new(tokio::io::empty()) as Reader),
+    };
     let (mut out_lines, mut err_lines) = (LineBuffer::default(), LineBuffer::default());
-    let (mut out_open, mut err_open) = (true, true);
+    let mut out_open = true;
     let (mut out_buf, mut err_buf) = (vec![0u8; 65536], vec![0u8; 65536]);
     let mut last_output = Instant::now();
     let mut interrupted = false;
@@ -438,6 +515,72 @@ pub(crate) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::Session;
+    use crate::tac::WorkerSettings;
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+    /// Runs a shell command with `args` and returns the `update` pairs it sent, in order.
+    async fn run_shell(args: &Value) -> Vec<(String, Value)> {
+        let (session, mut sent) = Session::detached(WorkerSettings::example("/nonexistent"));
+        let ctx = Ctx {
+            session,
+            id: "c1".to_owned(),
+        };
+        let (_stop, stopped) = watch::channel(None);
+        run(&ctx, args, stopped).await;
+        drop(ctx);
+        let mut updates = Vec::new();
+        while let Some(WsMessage::Binary(bytes)) = sent.recv().await {
+            let message = oxbot_proto::decode(&bytes).unwrap();
+            assert_eq!(message.op(), "update");
+            let args = oxbot_proto::to_json(message.get("args").unwrap());
+            for pair in args.as_array().unwrap() {
+                updates.push((pair[0].as_str().unwrap().to_owned(), pair[1].clone()));
+            }
+        }
+        updates
+    }
+
+    /// The text of every `key` update, joined.
+    fn text_of(updates: &[(String, Value)], key: &str) -> String {
+        updates
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v[0].as_str().unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn use_pty_runs_on_a_terminal_and_merges_stderr() {
+        let dir = tempfile::tempdir().unwrap();
+        let workdir = dir.path().to_string_lossy().into_owned();
+        let script = "test -t 1 && echo tty-out; echo to-stderr >&2; exit 4";
+        let on_pty = run_shell(
+            &json!({"workdir": workdir, "command": script, "usePTY": true, "logEnviron": false}),
+        )
+        .await;
+        assert!(text_of(&on_pty, "header").contains(" using PTY: True\n"));
+        assert_eq!(text_of(&on_pty, "stdout"), "tty-out\nto-stderr\n");
+        assert_eq!(text_of(&on_pty, "stderr"), "");
+        assert!(on_pty.contains(&("rc".to_owned(), json!(4))));
+
+        let on_pipes =
+            run_shell(&json!({"workdir": workdir, "command": script, "logEnviron": false})).await;
+        assert!(text_of(&on_pipes, "header").contains(" using PTY: False\n"));
+        assert_eq!(text_of(&on_pipes, "stdout"), "");
+        assert_eq!(text_of(&on_pipes, "stderr"), "to-stderr\n");
+
+        // Stdin text needs a pipe: the PTY is turned off with Buildbot's warning.
+        let with_stdin = run_shell(
+            &json!({"workdir": workdir, "command": "cat", "usePTY": true,
+            "initial_stdin": "fed\n", "logEnviron": false}),
+        )
+        .await;
+        let header = text_of(&with_stdin, "header");
+        assert!(header.starts_with("WARNING: disabling usePTY for this commandcat\n"));
+        assert!(header.contains(" using PTY: False\n"));
+        assert_eq!(text_of(&with_stdin, "stdout"), "fed\n");
+    }
 
     #[test]
     fn headers_show_commands_as_buildbot_does() {

@@ -31,6 +31,31 @@ pub(crate) struct WorkerSettings {
     pub(crate) log_count: Option<u64>,
 }
 
+#[cfg(test)]
+impl WorkerSettings {
+    /// Settings as `create-worker w1` at `basedir` would write them, for tests.
+    pub(crate) fn example(basedir: &str) -> Self {
+        WorkerSettings {
+            basedir: basedir.to_owned(),
+            host: "127.0.0.1".into(),
+            port: 9989,
+            name: "w1".into(),
+            password: "it's secret".into(),
+            keepalive: 600,
+            umask: None,
+            maxdelay: 300,
+            numcpus: None,
+            allow_shutdown: None,
+            maxretries: None,
+            use_tls: false,
+            delete_leftover_dirs: true,
+            protocol: "msgpack_experimental_v7".into(),
+            log_size: 10_000_000,
+            log_count: Some(10),
+        }
+    }
+}
+
 /// A Python literal for a string.
 fn py_str(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
@@ -160,24 +185,7 @@ mod tests {
     #[test]
     fn tac_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        let settings = WorkerSettings {
-            basedir: dir.path().to_string_lossy().into_owned(),
-            host: "127.0.0.1".into(),
-            port: 9989,
-            name: "w1".into(),
-            password: "it's secret".into(),
-            keepalive: 600,
-            umask: None,
-            maxdelay: 300,
-            numcpus: None,
-            allow_shutdown: None,
-            maxretries: None,
-            use_tls: false,
-            delete_leftover_dirs: true,
-            protocol: "msgpack_experimental_v7".into(),
-            log_size: 10_000_000,
-            log_count: Some(10),
-        };
+        let settings = WorkerSettings::example(&dir.path().to_string_lossy());
         std::fs::write(dir.path().join("buildbot.tac"), settings.tac()).unwrap();
         let read = read(dir.path()).unwrap();
         assert_eq!(
