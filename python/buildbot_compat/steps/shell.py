@@ -1,8 +1,15 @@
 """Shell steps (Buildbot's ``steps/shell.py``)."""
 
+import re
+
 from buildbot_compat._buildtime import resolve, succeed
 from buildbot_compat.config.errors import error
 from buildbot_compat.process.buildstep import BuildStep, ShellMixin, _user_defines, step_class
+from buildbot_compat.process.logobserver import LineConsumerLogObserver
+from buildbot_compat.process.results import FAILURE, WARNINGS, worst_status
+
+WARNING_PARAMS = ("warningPattern", "warningExtractor", "maxWarnCount", "directoryEnterPattern",
+                  "directoryLeavePattern", "suppressionFile", "suppressionList")
 
 SHELL_PARAMS = (
     "command", "env", "timeout", "maxTime", "max_lines", "usePTY", "logfiles", "lazylogfiles",
@@ -54,15 +61,130 @@ class ShellCommand(ShellMixin, BuildStep):
 _MODULE = __name__
 Configure = step_class(_MODULE, "Configure", base=ShellCommand, name="configure",
                        description="configuring", descriptionDone="configure", haltOnFailure=True)
-WarningCountingShellCommand = step_class(
-    _MODULE, "WarningCountingShellCommand",
-    ("warningPattern", "warningExtractor", "maxWarnCount", "directoryEnterPattern",
-     "directoryLeavePattern", "suppressionFile", "suppressionList"),
-    base=ShellCommand)
+
+
+class WarningCountingShellCommand(ShellCommand):
+    """A shell command whose output lines matching ``warningPattern`` (a Python regular
+    expression, matched from the line's start) are warnings: they go to a ``warnings (N)`` log,
+    add to the ``warnings-count`` property and make the step WARNINGS (FAILURE past
+    ``maxWarnCount``). It runs in Python at build time, so patterns are Python's."""
+
+    _runs_in_python = True
+    _own_params = SHELL_PARAMS + WARNING_PARAMS
+    renderables = ["suppressionFile", "suppressionList", "warningPattern",
+                   "directoryEnterPattern", "directoryLeavePattern", "maxWarnCount"]
+    warningPattern = "(?i).*warning[: ].*"
+    directoryEnterPattern = "make.*: Entering directory [\u2019\"`'](.*)[\u2019'`\"]"
+    directoryLeavePattern = "make.*: Leaving directory"
+    suppressionFile = None
+    suppressionList = None
+    maxWarnCount = None
+
+    def __init__(self, *args, **kwargs):
+        for key in WARNING_PARAMS:
+            if kwargs.get(key) is not None or key == "warningPattern" and key in kwargs:
+                # A user extractor is a plain function taking (step, line, match).
+                setattr(self, "_extractor" if key == "warningExtractor" else key, kwargs[key])
+        if type(self) is WarningCountingShellCommand and not (args or kwargs.get("command")):
+            error("WarningCountingShellCommand's 'command' argument is not specified")
+        super().__init__(*args, **kwargs)
+        self.suppressions = []
+        self.directoryStack = []
+        self.warnCount = 0
+        self.loggedWarnings = []
+        if self.warningPattern is not None:
+            self.addLogObserver("stdio", LineConsumerLogObserver(self.warningLogConsumer))
+
+    def warnExtractWholeLine(self, line, match):
+        return (None, None, line)
+
+    def warnExtractFromRegexpGroups(self, line, match):
+        line_no = match.group(2)
+        return (match.group(1), int(line_no) if line_no is not None else None, match.group(3))
+
+    _extractor = None
+
+    def _extract(self, line, match):
+        if self._extractor is None:
+            return self.warnExtractWholeLine(line, match)
+        return self._extractor(self, line, match)
+
+    def addSuppression(self, suppressionList):
+        for file_re, warn_re, start, end in suppressionList:
+            self.suppressions.append((re.compile(file_re) if isinstance(file_re, str) else file_re,
+                                      re.compile(warn_re) if isinstance(warn_re, str) else warn_re,
+                                      start, end))
+
+    def warningLogConsumer(self):
+        warning = re.compile(self.warningPattern) if isinstance(self.warningPattern, str) \
+            else self.warningPattern
+        enter = self.directoryEnterPattern and re.compile(self.directoryEnterPattern)
+        leave = self.directoryLeavePattern and re.compile(self.directoryLeavePattern)
+        while True:
+            _, line = yield
+            if enter:
+                entered = enter.search(line)
+                if entered:
+                    self.directoryStack.append(entered.group(1))
+                    continue
+            if leave and self.directoryStack and leave.search(line):
+                self.directoryStack.pop()
+                continue
+            match = warning.match(line)
+            if match:
+                self.maybeAddWarning(self.loggedWarnings, line, match)
+
+    def maybeAddWarning(self, warnings, line, match):
+        if self.suppressions:
+            file, line_no, text = self._extract(line, match)
+            if file and self.directoryStack:
+                file = "/".join(self.directoryStack) + "/" + file
+            for file_re, warn_re, start, end in self.suppressions:
+                if file is not None and file_re is not None and not file_re.match(file):
+                    continue
+                if warn_re is not None and not warn_re.search(text):
+                    continue
+                if start is not None and end is not None and not (
+                        line_no is not None and start <= line_no <= end):
+                    continue
+                return
+        warnings.append(line)
+        self.warnCount += 1
+
+    def run(self):
+        if self.suppressionList is not None:
+            self.addSuppression(self.suppressionList)
+        if self.suppressionFile is not None:
+            raise NotImplementedError(
+                "not supported yet by oxbot: WarningCountingShellCommand suppressionFile")
+        cmd = resolve(self.makeRemoteShellCommand())
+        resolve(self.runCommand(cmd))
+        self.getLog("stdio").finish()
+        self.createSummary()
+        return succeed(self.evaluateCommand(cmd))
+
+    def createSummary(self):
+        if self.warnCount:
+            resolve(self.addCompleteLog(f"warnings ({self.warnCount})",
+                                        "\n".join(self.loggedWarnings) + "\n"))
+        count = self.getProperty("warnings-count", 0)
+        self.setProperty("warnings-count", count + self.warnCount, "WarningCountingShellCommand")
+
+    def evaluateCommand(self, cmd):
+        result = cmd.results()
+        if self.maxWarnCount is not None and self.warnCount > self.maxWarnCount:
+            return worst_status(result, FAILURE)
+        if self.warnCount:
+            return worst_status(result, WARNINGS)
+        return result
+
+
 Compile = step_class(_MODULE, "Compile", base=WarningCountingShellCommand, name="compile",
-                     description="compiling", descriptionDone="compile", haltOnFailure=True)
+                     description=["compiling"], descriptionDone=["compile"], haltOnFailure=True,
+                     command=["make", "all"])
 Test = step_class(_MODULE, "Test", base=WarningCountingShellCommand, name="test",
-                  description="testing", descriptionDone="test", warnOnFailure=True)
+                  description=["testing"], descriptionDone=["test"], warnOnFailure=True,
+                  command=["make", "test"])
 
 
 class SetPropertyFromCommand(ShellCommand):

@@ -47,8 +47,6 @@ pub enum Step {
 const SHELL_KINDS: &[(&str, Option<&str>, Option<&str>)] = &[
     ("ShellCommand", None, None),
     ("Configure", Some("configuring"), Some("configure")),
-    ("Compile", Some("compiling"), Some("compile")),
-    ("Test", Some("testing"), Some("test")),
 ];
 
 impl Step {
@@ -58,6 +56,10 @@ impl Step {
         args: &Map<String, Value>,
         name: &str,
     ) -> Result<Step, StepError> {
+        // Custom steps, and built-in steps whose shim class runs in Python.
+        if PythonStep::runs_in_python(args) {
+            return PythonStep::from_args(args).map(Step::Python);
+        }
         if let Some((_, description, done)) =
             SHELL_KINDS.iter().find(|(kind, _, _)| *kind == config.kind)
         {
@@ -77,8 +79,6 @@ impl Step {
             "SetProperty" | "SetProperties" | "SetPropertyFromCommand" => {
                 PropertyStep::from_args(&config.kind, args, name).map(Step::Property)
             }
-            // Custom steps, and built-in steps whose shim class runs in Python.
-            _ if PythonStep::runs_in_python(args) => PythonStep::from_args(args).map(Step::Python),
             other => Ok(Step::Unsupported(other.to_owned())),
         }
     }
