@@ -6,6 +6,7 @@
 //! can be built from this package and from the Python wheel's package alike.
 
 mod commands;
+mod logfiles;
 mod output;
 mod session;
 mod shell;

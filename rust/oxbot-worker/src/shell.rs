@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::watch;
 
 use crate::commands::Ctx;
+use crate::logfiles::{POLL_INTERVAL, Watcher};
 use crate::output::{LineBuffer, triple};
 
 /// The command to run and how to show it.
@@ -28,28 +29,66 @@ struct Argv {
 
 /// Python's `repr()` of a bytes value.
 fn py_bytes_repr(s: &str) -> String {
+    format!("b{}", py_quoted(s, true))
+}
+
+/// Python's `repr()` of a str.
+fn py_str_repr(s: &str) -> String {
+    py_quoted(s, false)
+}
+
+/// The quoted part of Python's `repr()` of a str, or of bytes (where non-ASCII is escaped).
+fn py_quoted(s: &str, bytes: bool) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
         '\''
     };
-    let mut out = format!("b{quote}");
-    for b in s.bytes() {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b if b == quote as u8 => {
+    let mut out = String::from(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
                 out.push('\\');
                 out.push(quote);
             }
-            0x20..=0x7e => out.push(b as char),
-            b => out.push_str(&format!("\\x{b:02x}")),
+            ' '..='~' => out.push(c),
+            c if bytes || (c as u32) < 0x20 || c == '\u{7f}' => {
+                let mut utf8 = [0u8; 4];
+                for b in c.encode_utf8(&mut utf8).bytes() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            c => out.push(c),
         }
     }
     out.push(quote);
     out
+}
+
+/// Python's `repr()` of a JSON-like value (dict, list, str, bool, None, number).
+fn py_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => py_str_repr(s),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(py_repr).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// Python's `shlex.quote`.
@@ -317,15 +356,11 @@ pub(crate) async fn run(
         header.push_str(&format!(" (maxTime {})", secs(t)));
     }
     header.push('\n');
-    let logfiles = args
-        .get("logfiles")
-        .and_then(Value::as_object)
-        .filter(|m| !m.is_empty());
-    header.push_str(" watching logfiles {}\n");
-    if logfiles.is_some() {
-        header
-            .push_str(" not supported yet by oxbot-worker: logfiles (their content is not sent)\n");
-    }
+    let logfiles = args.get("logfiles").filter(|v| v.is_object());
+    header.push_str(&format!(
+        " watching logfiles {}\n",
+        logfiles.map_or_else(|| "{}".to_owned(), py_repr)
+    ));
     header.push_str(&format!(" argv: {}\n", argv.repr));
     if log_environ {
         header.push_str(" environment:\n");
@@ -343,6 +378,8 @@ pub(crate) async fn run(
     });
     ctx.update(vec![("header", triple(&header))]);
 
+    let mut watchers = Watcher::for_args(logfiles, &workdir);
+    let mut poll_logs = tokio::time::interval(POLL_INTERVAL);
     let started = Instant::now();
     if let Err(err) = std::fs::create_dir_all(&workdir) {
         ctx.update(vec![
@@ -433,6 +470,13 @@ pub(crate) async fn run(
                     }
                 }
             },
+            _ = poll_logs.tick(), if !watchers.is_empty() => {
+                let updates: Vec<Value> = watchers.iter_mut().filter_map(Watcher::poll).collect();
+                if !updates.is_empty() {
+                    last_output = Instant::now();
+                    ctx.update(updates.into_iter().map(|u| ("log", u)).collect());
+                }
+            }
             status = child.wait(), if !out_open && !err_open => break status,
             changed = stopped.changed(), if !interrupted && killed_at.is_none() => {
                 if changed.is_ok() && stopped.borrow().is_some() {
@@ -476,6 +520,8 @@ pub(crate) async fn run(
             ctx.update(vec![(key, triple(&rest))]);
         }
     }
+    let updates: Vec<Value> = watchers.iter_mut().flat_map(Watcher::finish).collect();
+    ctx.update(updates.into_iter().map(|u| ("log", u)).collect());
     let rc = match status {
         Ok(status) => {
             use std::os::unix::process::ExitStatusExt as _;
@@ -551,6 +597,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn logfiles_are_sent_as_log_updates() {
+        let dir = tempfile::tempdir().unwrap();
+        let workdir = dir.path().to_string_lossy().into_owned();
+        let updates = run_shell(&json!({"workdir": workdir, "logEnviron": false,
+            "command": "printf 'built\\npartial' > build.log; echo done",
+            "logfiles": {"build.log": "build.log"}}))
+        .await;
+        assert!(
+            text_of(&updates, "header").contains(" watching logfiles {'build.log': 'build.log'}\n")
+        );
+        let logs: Vec<&Value> = updates
+            .iter()
+            .filter(|(k, _)| k == "log")
+            .map(|(_, v)| v)
+            .collect();
+        assert!(logs.iter().all(|l| l[0] == "build.log"));
+        let text: String = logs.iter().map(|l| l[1][0].as_str().unwrap()).collect();
+        assert_eq!(text, "built\npartial\n");
+        // The log's last lines arrive before the return code, as buildbot-worker sends them.
+        let last_log = updates.iter().rposition(|(k, _)| k == "log").unwrap();
+        let rc = updates.iter().position(|(k, _)| k == "rc").unwrap();
+        assert!(last_log < rc);
+    }
+
+    #[tokio::test]
     async fn use_pty_runs_on_a_terminal_and_merges_stderr() {
         let dir = tempfile::tempdir().unwrap();
         let workdir = dir.path().to_string_lossy().into_owned();
@@ -589,8 +660,14 @@ mod tests {
         assert_eq!(list.repr, "[b'sh', b'-c', b'echo failing; exit 3']");
         let string = argv(&json!("echo 'hi'")).unwrap();
         assert_eq!(string.repr, "b\"echo 'hi'\"");
+        assert_eq!(py_bytes_repr("é\u{1}"), "b'\\xc3\\xa9\\x01'");
+        assert_eq!(py_str_repr("é\u{1}"), "'é\\x01'");
         assert_eq!(string.real, ["/bin/sh", "-c", "echo 'hi'"]);
         assert_eq!(secs(1.0), "1 sec");
+        assert_eq!(
+            py_repr(&json!({"a": "b.log", "c": {"filename": "it's", "follow": true}})),
+            "{'a': 'b.log', 'c': {'filename': \"it's\", 'follow': True}}"
+        );
         assert_eq!(secs(1200.0), "1200 secs");
     }
 

@@ -25,6 +25,7 @@ pub struct ShellCommand {
 /// Arguments of Buildbot's `RemoteShellCommand` that go to the worker as they are.
 const PASSTHROUGH: &[(&str, &str)] = &[
     ("usePTY", "usePTY"),
+    ("logfiles", "logfiles"),
     ("logEnviron", "logEnviron"),
     ("sigtermTime", "sigtermTime"),
     ("interruptSignal", "interruptSignal"),
