@@ -1,7 +1,8 @@
 //! The `Trigger` step (Buildbot's `steps/trigger.py`): adds a buildset to each named
-//! `Triggerable` scheduler, with this build's source stamps (revision updated to
-//! `got_revision` unless `updateSourceStamp=False`) and the properties it is asked to pass;
-//! with `waitForFinish` it waits for them and takes the worst of their results.
+//! `Triggerable` scheduler, with the `sourceStamps` given or this build's source stamps
+//! (revision updated to `got_revision` unless `updateSourceStamp=False`) and the properties it
+//! is asked to pass; with `waitForFinish` it waits for them and takes the worst of their
+//! results. A `NightlyTriggerable` only remembers the trigger for its next scheduled time.
 
 use oxbot_core::Results;
 use oxbot_db::{NewBuildset, NewSourceStamp};
@@ -17,6 +18,9 @@ pub struct Trigger {
     wait_for_finish: bool,
     set_properties: Map<String, Value>,
     copy_properties: Vec<String>,
+    /// `sourceStamps`: the source stamps to trigger with, one per codebase, instead of the
+    /// build's.
+    source_stamps: Option<Vec<NewSourceStamp>>,
     update_sourcestamp: bool,
     always_use_latest: bool,
     parent_relationship: String,
@@ -30,9 +34,38 @@ impl Trigger {
                 "You must specify a scheduler to trigger".to_owned(),
             ));
         }
-        if args.get("sourceStamps").is_some_and(|v| !v.is_null()) {
-            return Err(StepError::Unsupported("Trigger sourceStamps".to_owned()));
-        }
+        let source_stamps = match args.get("sourceStamps") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => {
+                let mut by_codebase = std::collections::BTreeMap::new();
+                for item in items {
+                    let ss = item.as_object().ok_or_else(|| {
+                        StepError::Config("Trigger sourceStamps must be dictionaries".to_owned())
+                    })?;
+                    let text = |k: &str| ss.get(k).and_then(Value::as_str).map(str::to_owned);
+                    let codebase = text("codebase").unwrap_or_default();
+                    let stamp = NewSourceStamp {
+                        branch: text("branch"),
+                        revision: text("revision"),
+                        repository: text("repository").unwrap_or_default(),
+                        project: text("project").unwrap_or_default(),
+                        codebase: codebase.clone(),
+                        patch: None,
+                    };
+                    if by_codebase.insert(codebase, stamp).is_some() {
+                        return Err(StepError::Config(
+                            "codebase specified multiple times".to_owned(),
+                        ));
+                    }
+                }
+                Some(by_codebase.into_values().collect())
+            }
+            Some(_) => {
+                return Err(StepError::Config(
+                    "Trigger sourceStamps must be a list".to_owned(),
+                ));
+            }
+        };
         let flag =
             |name: &str, default: bool| args.get(name).and_then(Value::as_bool).unwrap_or(default);
         Ok(Trigger {
@@ -44,6 +77,7 @@ impl Trigger {
                 .cloned()
                 .unwrap_or_default(),
             copy_properties: oxbot_core::config::string_list(args.get("copy_properties")),
+            source_stamps,
             update_sourcestamp: flag("updateSourceStamp", true),
             always_use_latest: flag("alwaysUseLatest", false),
             parent_relationship: arg_str(args, "parent_relationship")
@@ -54,7 +88,11 @@ impl Trigger {
     pub async fn run(&self, ctx: &mut StepContext) -> Result<Results, StepError> {
         let props = ctx.build.properties.lock().await.clone();
         let mut sourcestamp_ids = Vec::new();
-        if !self.always_use_latest {
+        if let Some(stamps) = &self.source_stamps {
+            for stamp in stamps {
+                sourcestamp_ids.push(ctx.updates.db().find_sourcestamp_id(stamp).await?);
+            }
+        } else if !self.always_use_latest {
             let got = props.get("got_revision").cloned();
             for ss in &ctx.build.sourcestamps {
                 let got_revision = match &got {
