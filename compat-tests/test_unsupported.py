@@ -19,6 +19,7 @@ SUPPORTED = {
         "MasterShellCommand", "ShellSequence", "CMake", "RemovePYCs", "LogRenderable",
         "WarningCountingShellCommand", "PerlModuleTest", "TreeSize", "GitHub",
         "SetPropertiesFromEnv", "JSONStringDownload", "JSONPropertiesDownload", "SVN",
+        "Mercurial", "DirectoryUpload",
     },
     "buildbot.changes": {"GitPoller", "SVNPoller"},
     "buildbot.schedulers": {
