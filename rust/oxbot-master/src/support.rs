@@ -19,6 +19,7 @@ pub const SUPPORTED_STEPS: &[&str] = &[
     "SetProperties",
     "SetPropertyFromCommand",
     "FileUpload",
+    "DirectoryUpload",
     "FileDownload",
     "StringDownload",
     "Trigger",

@@ -109,6 +109,7 @@ pub(crate) fn start(
 ) -> Result<(), String> {
     let name = match name {
         "uploadFile" => "upload_file",
+        "uploadDirectory" => "upload_directory",
         "downloadFile" => "download_file",
         other => other,
     }
@@ -118,6 +119,7 @@ pub(crate) fn start(
         "mkdir" | "rmdir" => &["paths"],
         "cpdir" => &["from_path", "to_path"],
         "stat" | "glob" | "listdir" | "rmfile" | "upload_file" | "download_file" => &["path"],
+        "upload_directory" => &["path", "blocksize"],
         other => {
             return Err(format!(
                 "(command {id}): unrecognized WorkerCommand '{other}'"
@@ -138,6 +140,7 @@ pub(crate) fn start(
         let interrupted = match name.as_str() {
             "shell" => shell::run(&ctx, &args, stopped).await,
             "upload_file" => upload_file(&ctx, &args, &stopped).await,
+            "upload_directory" => upload_directory(&ctx, &args, &stopped).await,
             "download_file" => download_file(&ctx, &args, &stopped).await,
             other => {
                 fs_command(&ctx, other, &args);
@@ -378,63 +381,170 @@ fn wildcard(pattern: &str, name: &str) -> bool {
     go(&p, &n)
 }
 
-/// `upload_file`: sends the file in `blocksize` chunks, each acknowledged by the master.
-async fn upload_file(ctx: &Ctx, args: &Value, stopped: &watch::Receiver<Option<String>>) -> bool {
+/// Sends `file` to the master in `blocksize` chunks with `op` (each acknowledged), at most
+/// `maxsize` bytes; returns the rc so far (1 when truncated, interrupted or failed).
+async fn send_blocks(
+    ctx: &Ctx,
+    args: &Value,
+    stopped: &watch::Receiver<Option<String>>,
+    mut file: tokio::fs::File,
+    path: &str,
+    op: &str,
+) -> i64 {
     use tokio::io::AsyncReadExt as _;
-    let path = str_arg(args, "path").unwrap_or_default();
     let blocksize = args
         .get("blocksize")
         .and_then(Value::as_u64)
         .unwrap_or(262_144) as usize;
     let maxsize = args.get("maxsize").and_then(Value::as_u64);
     let id = Msg::from(ctx.id.as_str());
-    ctx.header(&format!("sending {path}\n"));
-    let mut rc = 0;
-    if let Ok(mut file) = tokio::fs::File::open(&path).await {
-        let mut sent = 0u64;
-        let mut buf = vec![0u8; blocksize.max(1)];
-        loop {
-            if stopped.borrow().is_some() {
-                rc = 1;
-                break;
-            }
-            let n = match file.read(&mut buf).await {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(_) => {
-                    rc = 1;
-                    break;
-                }
-            };
-            let mut n = n;
-            if let Some(max) = maxsize
-                && sent + n as u64 > max
-            {
-                n = (max - sent) as usize;
-                rc = 1;
+    let mut sent = 0u64;
+    let mut buf = vec![0u8; blocksize.max(1)];
+    loop {
+        if stopped.borrow().is_some() {
+            return 1;
+        }
+        let mut n = match file.read(&mut buf).await {
+            Ok(0) => return 0,
+            Ok(n) => n,
+            Err(_) => return 1,
+        };
+        let mut rc = 0;
+        if let Some(max) = maxsize
+            && sent + n as u64 > max
+        {
+            n = (max - sent) as usize;
+            rc = 1;
+            ctx.update(vec![(
+                "stderr",
+                crate::output::triple(&format!(
+                    "Maximum filesize reached, truncating file '{path}'\n"
+                )),
+            )]);
+        }
+        sent += n as u64;
+        let write = ctx
+            .session
+            .request(
+                op,
+                vec![
+                    ("args", Msg::Binary(buf[..n].to_vec())),
+                    ("command_id", id.clone()),
+                ],
+            )
+            .await;
+        if write.is_err() || rc != 0 {
+            return 1;
+        }
+    }
+}
+
+/// Writes the directory `src` as a tar stream (compressed with `gz` or `bz2`) to `out`.
+/// Entries are relative to `src`; symbolic links are stored as links.
+fn write_tar(src: &str, out: &Path, compress: Option<&str>) -> std::io::Result<()> {
+    fn add<W: std::io::Write>(writer: W, src: &str) -> std::io::Result<W> {
+        let mut builder = tar::Builder::new(writer);
+        builder.follow_symlinks(false);
+        builder.append_dir_all(".", src)?;
+        builder.into_inner()
+    }
+    let file = std::io::BufWriter::new(std::fs::File::create(out)?);
+    match compress {
+        Some("gz") => add(
+            flate2::write::GzEncoder::new(file, flate2::Compression::default()),
+            src,
+        )?
+        .finish()
+        .map(drop),
+        Some("bz2") => add(
+            bzip2::write::BzEncoder::new(file, bzip2::Compression::default()),
+            src,
+        )?
+        .finish()
+        .map(drop),
+        _ => add(file, src)?
+            .into_inner()
+            .map(drop)
+            .map_err(std::io::IntoInnerError::into_error),
+    }
+}
+
+/// `upload_directory`: packs the directory into a tar stream, sends it in blocks, then asks
+/// the master to unpack it.
+async fn upload_directory(
+    ctx: &Ctx,
+    args: &Value,
+    stopped: &watch::Receiver<Option<String>>,
+) -> bool {
+    let path = str_arg(args, "path").unwrap_or_default();
+    let compress = str_arg(args, "compress");
+    let tar_path =
+        std::env::temp_dir().join(format!("oxbot-transfer-{}-{}", std::process::id(), ctx.id));
+    let packed = {
+        let (path, tar_path) = (path.clone(), tar_path.clone());
+        tokio::task::spawn_blocking(move || write_tar(&path, &tar_path, compress.as_deref()))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+    };
+    let rc = match packed {
+        Err(err) => {
+            ctx.update(vec![(
+                "stderr",
+                crate::output::triple(&format!(
+                    "Cannot read directory '{path}' for upload: {err}\n"
+                )),
+            )]);
+            1
+        }
+        Ok(()) => match tokio::fs::File::open(&tar_path).await {
+            Err(err) => {
                 ctx.update(vec![(
                     "stderr",
-                    crate::output::triple(&format!(
-                        "Maximum filesize reached, truncating file '{path}'\n"
-                    )),
+                    crate::output::triple(&format!("Cannot read the packed directory: {err}\n")),
                 )]);
+                1
             }
-            sent += n as u64;
-            let write = ctx
-                .session
-                .request(
-                    "update_upload_file_write",
-                    vec![
-                        ("args", Msg::Binary(buf[..n].to_vec())),
-                        ("command_id", id.clone()),
-                    ],
+            Ok(file) => {
+                ctx.header(&format!("sending {path}\n"));
+                let rc = send_blocks(
+                    ctx,
+                    args,
+                    stopped,
+                    file,
+                    &path,
+                    "update_upload_directory_write",
                 )
                 .await;
-            if write.is_err() || rc != 0 {
-                rc = 1;
-                break;
+                let unpack = ctx
+                    .session
+                    .request(
+                        "update_upload_directory_unpack",
+                        vec![("command_id", Msg::from(ctx.id.as_str()))],
+                    )
+                    .await;
+                if let Err(err) = &unpack {
+                    ctx.update(vec![(
+                        "stderr",
+                        crate::output::triple(&format!("the master could not unpack: {err}\n")),
+                    )]);
+                }
+                if unpack.is_err() { 1 } else { rc }
             }
-        }
+        },
+    };
+    let _ = std::fs::remove_file(&tar_path);
+    ctx.update(vec![("rc", json!(rc))]);
+    false
+}
+
+/// `upload_file`: sends the file in `blocksize` chunks, each acknowledged by the master.
+async fn upload_file(ctx: &Ctx, args: &Value, stopped: &watch::Receiver<Option<String>>) -> bool {
+    let path = str_arg(args, "path").unwrap_or_default();
+    let id = Msg::from(ctx.id.as_str());
+    ctx.header(&format!("sending {path}\n"));
+    let rc;
+    if let Ok(file) = tokio::fs::File::open(&path).await {
+        rc = send_blocks(ctx, args, stopped, file, &path, "update_upload_file_write").await;
         let _ = ctx
             .session
             .request("update_upload_file_close", vec![("command_id", id.clone())])
@@ -567,6 +677,48 @@ mod tests {
         assert!(!wildcard("*.txt", "a.txt.bak"));
         assert!(wildcard("file?.[ch]", "file1.c"));
         assert!(!wildcard("[!a]*", "abc"));
+    }
+
+    #[test]
+    fn directories_pack_as_tar_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src/sub")).unwrap();
+        std::fs::write(dir.path().join("src/sub/b.txt"), "deep\n").unwrap();
+        std::os::unix::fs::symlink("sub/b.txt", dir.path().join("src/link")).unwrap();
+        let src = dir.path().join("src").to_string_lossy().into_owned();
+        for compress in [None, Some("gz"), Some("bz2")] {
+            let out = dir.path().join("out.tar");
+            write_tar(&src, &out, compress).unwrap();
+            let file = std::fs::File::open(&out).unwrap();
+            let reader: Box<dyn std::io::Read> = match compress {
+                Some("gz") => Box::new(flate2::read::GzDecoder::new(file)),
+                Some("bz2") => Box::new(bzip2::read::BzDecoder::new(file)),
+                _ => Box::new(file),
+            };
+            let mut archive = tar::Archive::new(reader);
+            let mut entries: Vec<(String, bool)> = archive
+                .entries()
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    let path = e.path().unwrap().to_string_lossy().into_owned();
+                    (path, e.header().entry_type().is_symlink())
+                })
+                .collect();
+            entries.sort();
+            assert_eq!(
+                entries,
+                [
+                    ("./".to_owned(), false),
+                    ("link".to_owned(), true),
+                    ("sub".to_owned(), false),
+                    ("sub/b.txt".to_owned(), false)
+                ],
+                "{compress:?}"
+            );
+        }
+        let missing = write_tar("/nonexistent/dir", &dir.path().join("x.tar"), None);
+        assert!(missing.is_err());
     }
 
     #[test]

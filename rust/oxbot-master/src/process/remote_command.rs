@@ -30,6 +30,13 @@ pub enum Transfer {
     },
     /// The master sends `data` to the worker.
     Download { data: Vec<u8> },
+    /// The worker sends a directory as a tar stream (`compress`: `None`, `gz` or `bz2`); the
+    /// master keeps at most `maxsize` bytes of it and unpacks it into `dest`.
+    UploadDirectory {
+        dest: std::path::PathBuf,
+        maxsize: Option<u64>,
+        compress: Option<String>,
+    },
 }
 
 impl RemoteCommand {

@@ -73,7 +73,7 @@ impl Step {
             }
             "Trigger" => Trigger::from_args(args).map(Step::Trigger),
             "MasterShellCommand" => MasterShellCommand::from_args(args).map(Step::MasterShell),
-            "FileUpload" | "FileDownload" | "StringDownload" => {
+            "FileUpload" | "DirectoryUpload" | "FileDownload" | "StringDownload" => {
                 TransferStep::from_args(&config.kind, args).map(Step::Transfer)
             }
             "SetProperty" | "SetProperties" | "SetPropertyFromCommand" => {
@@ -90,7 +90,7 @@ impl Step {
             "Git" => "git".to_owned(),
             "Configure" | "Compile" | "Test" => kind.to_lowercase(),
             "SetPropertyFromCommand" => "setproperty".to_owned(),
-            "FileUpload" => "upload".to_owned(),
+            "FileUpload" | "DirectoryUpload" => "upload".to_owned(),
             "FileDownload" => "download".to_owned(),
             "StringDownload" => "string_download".to_owned(),
             "Trigger" => "trigger".to_owned(),

@@ -1,5 +1,6 @@
 //! File transfers between master and worker (Buildbot's `steps/transfer.py`): `FileUpload`
-//! (worker file to the master), `FileDownload` and `StringDownload` (master file or text to the
+//! (worker file to the master), `DirectoryUpload` (a worker directory, as a tar stream,
+//! unpacked on the master), `FileDownload` and `StringDownload` (master file or text to the
 //! worker). Paths on the master are relative to the master's directory.
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,16 @@ pub enum TransferStep {
         blocksize: u64,
         mode: Option<u32>,
         keepstamp: bool,
+    },
+    UploadDirectory {
+        workersrc: String,
+        masterdest: PathBuf,
+        workdir: Option<String>,
+        maxsize: Option<u64>,
+        blocksize: u64,
+        compress: Option<String>,
+        /// `url` and `urlText`: a link the step shows.
+        url: Option<(String, String)>,
     },
     Download {
         source: DownloadSource,
@@ -79,6 +90,29 @@ impl TransferStep {
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
             },
+            "DirectoryUpload" => {
+                let masterdest = required("masterdest")?;
+                let compress = arg_str(args, "compress");
+                if compress.as_deref().is_some_and(|c| c != "gz" && c != "bz2") {
+                    return Err(StepError::Config(
+                        "'compress' must be one of None, 'gz', or 'bz2'".to_owned(),
+                    ));
+                }
+                let url = arg_str(args, "url").map(|url| {
+                    let text = arg_str(args, "urlText")
+                        .unwrap_or_else(|| basename(masterdest.trim_end_matches('/')));
+                    (text, url)
+                });
+                TransferStep::UploadDirectory {
+                    workersrc: required("workersrc")?,
+                    masterdest: expand_home(&masterdest),
+                    workdir: arg_str(args, "workdir"),
+                    maxsize: number("maxsize"),
+                    blocksize: number("blocksize").unwrap_or(16 * 1024),
+                    compress,
+                    url,
+                }
+            }
             "FileDownload" | "StringDownload" => {
                 let source = if kind == "FileDownload" {
                     DownloadSource::MasterFile(expand_home(&required("mastersrc")?))
@@ -100,6 +134,9 @@ impl TransferStep {
 
     pub fn descriptions(&self) -> (Option<String>, Option<String>) {
         match self {
+            TransferStep::UploadDirectory { workersrc, .. } => {
+                (None, Some(format!("uploading {}", basename(workersrc))))
+            }
             TransferStep::Upload { workersrc, .. } => {
                 let text = format!("uploading {}", basename(workersrc));
                 (Some(text.clone()), Some(text))
@@ -156,6 +193,43 @@ impl TransferStep {
                 if results >= Results::Failure {
                     // Buildbot's FileWriter.purge: a failed upload leaves nothing behind.
                     let _ = std::fs::remove_file(masterdest);
+                }
+                Ok(results)
+            }
+            TransferStep::UploadDirectory {
+                workersrc,
+                masterdest,
+                workdir,
+                maxsize,
+                blocksize,
+                compress,
+                url,
+            } => {
+                if let Some((text, url)) = url {
+                    ctx.updates.add_step_url(ctx.stepid, text, url).await?;
+                }
+                let args = json!({
+                    "workdir": workdir.clone().unwrap_or_else(|| ctx.default_workdir()),
+                    "workersrc": workersrc,
+                    "maxsize": maxsize,
+                    "blocksize": blocksize,
+                    "compress": compress,
+                });
+                let transfer = Transfer::UploadDirectory {
+                    dest: masterdest.clone(),
+                    maxsize: *maxsize,
+                    compress: compress.clone(),
+                };
+                let outcome = ctx
+                    .run_command(
+                        RemoteCommand::new("uploadDirectory", args).with_transfer(transfer),
+                        Some(&log),
+                    )
+                    .await?;
+                let results = Self::results(&outcome);
+                if results >= Results::Failure {
+                    // Buildbot's DirectoryWriter.purge removes the whole destination.
+                    let _ = std::fs::remove_dir_all(masterdest);
                 }
                 Ok(results)
             }

@@ -55,6 +55,50 @@ enum TransferState {
         data: Vec<u8>,
         pos: usize,
     },
+    /// Buildbot's `DirectoryWriter`: the tar stream goes to `tmp`, then is unpacked.
+    UploadDirectory {
+        file: Option<std::fs::File>,
+        tmp: PathBuf,
+        dest: PathBuf,
+        written: u64,
+        maxsize: Option<u64>,
+        compress: Option<String>,
+    },
+}
+
+/// Writes what `maxsize` still allows of an upload's block (Buildbot's `FileWriter`
+/// keeps the first `maxsize` bytes and drops the rest).
+fn write_capped(
+    file: Option<&mut std::fs::File>,
+    written: &mut u64,
+    maxsize: Option<u64>,
+    message: &Message,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let data: &[u8] = match message.get("args") {
+        Some(MsgValue::Binary(b)) => b,
+        Some(MsgValue::String(s)) => s.as_bytes(),
+        _ => &[],
+    };
+    let room = maxsize.map_or(data.len() as u64, |m| m.saturating_sub(*written));
+    let take = &data[..data.len().min(room as usize)];
+    if let Some(f) = file {
+        f.write_all(take)?;
+    }
+    *written += take.len() as u64;
+    Ok(())
+}
+
+/// Unpacks a directory upload's tar stream into `dest`; entries may not leave `dest`.
+fn unpack_directory(tar: &Path, dest: &Path, compress: Option<&str>) -> std::io::Result<()> {
+    let file = std::io::BufReader::new(std::fs::File::open(tar)?);
+    let reader: Box<dyn std::io::Read> = match compress {
+        Some("gz") => Box::new(flate2::read::GzDecoder::new(file)),
+        Some("bz2") => Box::new(bzip2::read::BzDecoder::new(file)),
+        _ => Box::new(file),
+    };
+    std::fs::create_dir_all(dest)?;
+    tar::Archive::new(reader).unpack(dest)
 }
 
 impl TransferState {
@@ -81,12 +125,29 @@ impl TransferState {
                 }
             }
             Transfer::Download { data } => TransferState::Download { data, pos: 0 },
+            Transfer::UploadDirectory {
+                dest,
+                maxsize,
+                compress,
+            } => {
+                let tmp = std::env::temp_dir().join(format!(
+                    "oxbot-transfer-{}-{command_id}",
+                    std::process::id()
+                ));
+                TransferState::UploadDirectory {
+                    file: Some(std::fs::File::create(&tmp)?),
+                    tmp,
+                    dest,
+                    written: 0,
+                    maxsize,
+                    compress,
+                }
+            }
         })
     }
 
     /// Answers one transfer request of the worker (Buildbot's FileWriter/FileReader methods).
     fn handle(&mut self, op: &str, message: &Message) -> Result<MsgValue, String> {
-        use std::io::Write as _;
         let io = |e: std::io::Error| e.to_string();
         match (self, op) {
             (
@@ -97,18 +158,33 @@ impl TransferState {
                     ..
                 },
                 "update_upload_file_write",
+            )
+            | (
+                TransferState::UploadDirectory {
+                    file,
+                    written,
+                    maxsize,
+                    ..
+                },
+                "update_upload_directory_write",
             ) => {
-                let data: &[u8] = match message.get("args") {
-                    Some(MsgValue::Binary(b)) => b,
-                    Some(MsgValue::String(s)) => s.as_bytes(),
-                    _ => &[],
-                };
-                let room = maxsize.map_or(data.len() as u64, |m| m.saturating_sub(*written));
-                let take = &data[..data.len().min(room as usize)];
-                if let Some(f) = file {
-                    f.write_all(take).map_err(io)?;
-                }
-                *written += take.len() as u64;
+                write_capped(file.as_mut(), written, *maxsize, message).map_err(io)?;
+                Ok(MsgValue::Nil)
+            }
+            (
+                TransferState::UploadDirectory {
+                    file,
+                    tmp,
+                    dest,
+                    compress,
+                    ..
+                },
+                "update_upload_directory_unpack",
+            ) => {
+                drop(file.take());
+                let unpacked = unpack_directory(tmp, dest, compress.as_deref());
+                let _ = std::fs::remove_file(&*tmp);
+                unpacked.map_err(|e| format!("unpacking into {}: {e}", dest.display()))?;
                 Ok(MsgValue::Nil)
             }
             (
@@ -166,11 +242,16 @@ impl TransferState {
 
     /// Removes what an unfinished upload left behind.
     fn discard(self) {
-        if let TransferState::Upload {
-            file: Some(_), tmp, ..
-        } = self
-        {
-            let _ = std::fs::remove_file(tmp);
+        match self {
+            TransferState::Upload {
+                file: Some(_), tmp, ..
+            }
+            | TransferState::UploadDirectory {
+                file: Some(_), tmp, ..
+            } => {
+                let _ = std::fs::remove_file(tmp);
+            }
+            _ => {}
         }
     }
 }

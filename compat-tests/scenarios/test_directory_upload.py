@@ -1,0 +1,50 @@
+"""DirectoryUpload on both workers: a worker directory arrives unpacked under `masterdest`
+(plain, gz and bz2 tar streams), the step says "uploading <src>" and carries its URL, and a
+missing source fails the step."""
+
+from conftest import master_fixture
+from test_force_build import force
+
+DIRUPLOAD_CFG = """\
+from buildbot.plugins import schedulers, steps, util, worker
+
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+c['www'] = dict(port='tcp:0:interface=127.0.0.1')
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+
+f = util.BuildFactory()
+f.addStep(steps.ShellCommand(name="make", command="mkdir -p out/sub && echo top > out/a.txt "
+                             "&& echo deep > out/sub/b.txt"))
+f.addStep(steps.DirectoryUpload(workersrc="out", masterdest="got/plain",
+                                url="http://example.invalid/plain"))
+f.addStep(steps.DirectoryUpload(name="gz", workersrc="out", masterdest="got/gz", compress="gz"))
+f.addStep(steps.DirectoryUpload(name="bz2", workersrc="out", masterdest="got/bz2", compress="bz2",
+                                url="http://example.invalid/b", urlText="the bz2 one"))
+f.addStep(steps.DirectoryUpload(name="missing", workersrc="nothere", masterdest="got/missing",
+                                haltOnFailure=False))
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["dirs"])]
+c['builders'] = [util.BuilderConfig(name="dirs", workernames=["example-worker"], factory=f)]
+"""
+
+master = master_fixture(DIRUPLOAD_CFG)
+
+
+def test_directory_upload(master, worker):
+    build = force(master, "dirs")
+    steps = master.get(f"builds/{build['buildid']}/steps")["steps"][2:]
+    assert [(s["name"], s["results"], s["state_string"]) for s in steps] == [
+        ("upload", 0, "uploading out"),
+        ("gz", 0, "uploading out"),
+        ("bz2", 0, "uploading out"),
+        ("missing", 2, "uploading nothere (failure)"),
+    ], master.log()
+    for kind in ["plain", "gz", "bz2"]:
+        got = master.basedir / "got" / kind
+        assert (got / "a.txt").read_text() == "top\n"
+        assert (got / "sub" / "b.txt").read_text() == "deep\n"
+    assert not (master.basedir / "got" / "missing").exists()
+    assert steps[0]["urls"] == [{"name": "plain", "url": "http://example.invalid/plain"}]
+    assert steps[2]["urls"] == [{"name": "the bz2 one", "url": "http://example.invalid/b"}]
+    assert build["results"] == 2
