@@ -21,7 +21,7 @@ SUPPORTED = {
         "SetPropertiesFromEnv", "JSONStringDownload", "JSONPropertiesDownload", "SVN",
         "Mercurial", "DirectoryUpload",
     },
-    "buildbot.changes": {"GitPoller", "SVNPoller"},
+    "buildbot.changes": {"GitPoller", "SVNPoller", "HgPoller"},
     "buildbot.schedulers": {
         "ForceScheduler", "Triggerable", "SingleBranchScheduler", "AnyBranchScheduler",
         "Periodic", "Nightly", "Dependent", "NightlyTriggerable",

@@ -73,3 +73,46 @@ def test_mercurial_clone_pull_and_purge(master, worker):
     assert "version two" in master.get_raw(f"logs/{log['logid']}/raw")
     props = master.get(f"builds/{build['buildid']}/properties")["properties"][0]
     assert props["got_revision"] == [second, "Mercurial"]
+
+
+POLLER_CFG = """\
+import os
+from buildbot.plugins import changes, schedulers, steps, util, worker
+
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+c['www'] = dict(port='tcp:0:interface=127.0.0.1')
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+REPO = os.path.join(basedir, 'repo')
+c['change_source'] = [changes.HgPoller(REPO, workdir='hgpoller-workdir', pollInterval=1,
+                                       revlink=lambda branch, rev: "http://hg/" + rev[:12])]
+c['schedulers'] = [schedulers.SingleBranchScheduler(
+    name="default", change_filter=util.ChangeFilter(branch="default"), treeStableTimer=None,
+    builderNames=["hg"])]
+f = util.BuildFactory()
+f.addStep(steps.Mercurial(repourl=REPO, branchType="inrepo"))
+c['builders'] = [util.BuilderConfig(name="hg", workernames=["example-worker"], factory=f)]
+"""
+
+
+def test_hg_poller_reads_new_revisions(tmp_path):
+    import time
+
+    from conftest import start_master
+
+    master = start_master(tmp_path, POLLER_CFG)
+    try:
+        _commit(master, "one\n")
+        time.sleep(3)  # the first poll only records where the branch is
+        assert "polling failed" not in master.log()
+        node = _commit(master, "two\n")
+        change = master.wait_for(lambda: (master.get("changes")["changes"] or [None])[0],
+                                 "the change")
+        assert (change["branch"], change["files"], change["comments"], change["revision"]) == (
+            "default", ["hello.txt"], "change", node), change
+        assert change["author"] == "Ada <ada@example.org>"
+        assert change["revlink"] == "http://hg/" + node[:12]
+        assert master.wait_for(lambda: master.get("buildsets")["buildsets"], "a buildset")
+    finally:
+        master.stop()

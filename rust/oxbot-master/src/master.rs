@@ -303,6 +303,15 @@ impl Master {
         };
         let mut tasks = Vec::new();
         for source in &config.change_sources {
+            if source.kind == "HgPoller" {
+                match crate::changes::hgpoller::HgPoller::from_config(source, callbacks.clone()) {
+                    Ok(poller) => {
+                        tasks.push(tokio::spawn(poller.run(self.updates.clone(), stop())));
+                    }
+                    Err(err) => tracing::warn!(source = %source.name, "{err}"),
+                }
+                continue;
+            }
             if source.kind == "SVNPoller" {
                 match crate::changes::svnpoller::SvnPoller::from_config(source, callbacks.clone()) {
                     Ok(poller) => {

@@ -41,7 +41,7 @@ pub const SUPPORTED_SCHEDULERS: &[&str] = &[
 ];
 
 /// Change source kinds the engine runs.
-pub const SUPPORTED_CHANGE_SOURCES: &[&str] = &["GitPoller", "SVNPoller"];
+pub const SUPPORTED_CHANGE_SOURCES: &[&str] = &["GitPoller", "SVNPoller", "HgPoller"];
 
 /// Renderable kinds the engine renders.
 pub const SUPPORTED_RENDERABLES: &[&str] = &[
@@ -99,6 +99,10 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
             add(format!("{err} ('{}' does not poll)", source.name));
         } else if source.kind == "SVNPoller"
             && let Err(err) = crate::changes::svnpoller::SvnPoller::from_config(source, None)
+        {
+            add(format!("{err} ('{}' does not poll)", source.name));
+        } else if source.kind == "HgPoller"
+            && let Err(err) = crate::changes::hgpoller::HgPoller::from_config(source, None)
         {
             add(format!("{err} ('{}' does not poll)", source.name));
         }

@@ -1,8 +1,9 @@
-//! Change sources and change filters (Buildbot's `changes/`): `GitPoller` and `SVNPoller` add
-//! a change per new commit; schedulers read changes through `ChangeFilter`s.
+//! Change sources and change filters (Buildbot's `changes/`): `GitPoller`, `HgPoller` and
+//! `SVNPoller` add a change per new commit; schedulers read changes through `ChangeFilter`s.
 
 pub mod filter;
 pub mod gitpoller;
+pub mod hgpoller;
 pub mod svnpoller;
 
 use std::future::Future;
