@@ -128,3 +128,33 @@ def test_a_build_started_before_a_reconfig_keeps_its_python(tmp_path, request):
     log = master.get(f"steps/{steps[-1]['stepid']}/logs")["logs"][0]
     assert "config old\n" in master.get_raw(f"logs/{log['logid']}/raw")
     assert done["results"] == 0
+
+
+HELPER_CFG = """\
+from buildbot.plugins import schedulers, steps, util, worker
+import helpers
+
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+c['www'] = dict(port='tcp:0:interface=127.0.0.1')
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+f = util.BuildFactory()
+f.addStep(steps.ShellCommand(command="true"))
+c['builders'] = [util.BuilderConfig(name=n, workernames=["example-worker"], factory=f)
+                 for n in helpers.BUILDERS]
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=helpers.BUILDERS)]
+"""
+
+
+def test_helper_modules_are_imported_again_on_reconfig(tmp_path, request):
+    from conftest import start_master
+
+    (tmp_path / "master").mkdir()
+    (tmp_path / "master" / "helpers.py").write_text("BUILDERS = ['one']\n")
+    master = start_master(tmp_path, HELPER_CFG)
+    request.addfinalizer(master.stop)
+    assert [b["name"] for b in master.get("builders")["builders"]] == ["one"]
+    (master.basedir / "helpers.py").write_text("BUILDERS = ['one', 'two']\n")
+    assert run([OXBOT, "reconfig", master.basedir]).returncode == 0, master.log()
+    assert sorted(b["name"] for b in master.get("builders")["builders"]) == ["one", "two"]

@@ -3,6 +3,7 @@ do: the same globals, the same section order, the same messages, and every error
 before giving up. The result is the JSON description the engine reads
 (``oxbot_core::config::MasterConfig``; the tags inside values are listed in ``_spec``)."""
 
+import importlib
 import json
 import os
 import re
@@ -62,6 +63,7 @@ def load(basedir, filename):
     if not os.path.isdir(basedir):
         raise ConfigErrors([f"basedir '{basedir}' does not exist"])
     absolute = os.path.abspath(basedir)
+    _forget_modules_under(absolute)
     os.chdir(absolute)
     try:
         config_dict = _exec_config(basedir, absolute, filename)
@@ -70,6 +72,18 @@ def load(basedir, filename):
     finally:
         os.chdir(previous_cwd)
     return json.dumps(description)
+
+
+def _forget_modules_under(directory):
+    """Drops the modules imported from the master's directory (helper modules next to
+    master.cfg), so that loading again (a reconfig) imports their current text."""
+    prefix = os.path.join(directory, "")
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        # The shim's own modules, embedded in oxbot, have relative names: never dropped.
+        if path and os.path.isabs(path) and path.startswith(prefix):
+            del sys.modules[name]
+    importlib.invalidate_caches()
 
 
 def _exec_config(basedir, absolute, filename):
