@@ -20,6 +20,7 @@ pub const SUPPORTED_STEPS: &[&str] = &[
     "SetPropertyFromCommand",
     "FileUpload",
     "DirectoryUpload",
+    "MultipleFileUpload",
     "FileDownload",
     "StringDownload",
     "Trigger",

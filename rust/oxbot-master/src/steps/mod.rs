@@ -73,9 +73,8 @@ impl Step {
             }
             "Trigger" => Trigger::from_args(args).map(Step::Trigger),
             "MasterShellCommand" => MasterShellCommand::from_args(args).map(Step::MasterShell),
-            "FileUpload" | "DirectoryUpload" | "FileDownload" | "StringDownload" => {
-                TransferStep::from_args(&config.kind, args).map(Step::Transfer)
-            }
+            "FileUpload" | "DirectoryUpload" | "MultipleFileUpload" | "FileDownload"
+            | "StringDownload" => TransferStep::from_args(&config.kind, args).map(Step::Transfer),
             "SetProperty" | "SetProperties" | "SetPropertyFromCommand" => {
                 PropertyStep::from_args(&config.kind, args, name).map(Step::Property)
             }
@@ -90,7 +89,7 @@ impl Step {
             "Git" => "git".to_owned(),
             "Configure" | "Compile" | "Test" => kind.to_lowercase(),
             "SetPropertyFromCommand" => "setproperty".to_owned(),
-            "FileUpload" | "DirectoryUpload" => "upload".to_owned(),
+            "FileUpload" | "DirectoryUpload" | "MultipleFileUpload" => "upload".to_owned(),
             "FileDownload" => "download".to_owned(),
             "StringDownload" => "string_download".to_owned(),
             "Trigger" => "trigger".to_owned(),

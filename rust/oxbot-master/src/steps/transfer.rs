@@ -1,6 +1,7 @@
 //! File transfers between master and worker (Buildbot's `steps/transfer.py`): `FileUpload`
 //! (worker file to the master), `DirectoryUpload` (a worker directory, as a tar stream,
-//! unpacked on the master), `FileDownload` and `StringDownload` (master file or text to the
+//! unpacked on the master), `MultipleFileUpload` (each source by one or the other, into a
+//! master directory), `FileDownload` and `StringDownload` (master file or text to the
 //! worker). Paths on the master are relative to the master's directory.
 
 use std::path::{Path, PathBuf};
@@ -10,7 +11,20 @@ use serde_json::{Map, Value, json};
 
 use super::arg_str;
 use crate::process::remote_command::{CommandOutcome, RemoteCommand, Transfer};
-use crate::process::step::{StepContext, StepError};
+use crate::process::step::{LogHandle, StepContext, StepError};
+
+/// How uploads are sent: the arguments the upload steps share.
+#[derive(Debug, Clone)]
+pub struct UploadArgs {
+    workdir: Option<String>,
+    maxsize: Option<u64>,
+    blocksize: u64,
+    /// The mode of uploaded files (`FileUpload`, `MultipleFileUpload`).
+    mode: Option<u32>,
+    keepstamp: bool,
+    /// `None`, `gz` or `bz2` (`DirectoryUpload`, `MultipleFileUpload`).
+    compress: Option<String>,
+}
 
 /// A transfer step, with its rendered arguments.
 #[derive(Debug, Clone)]
@@ -18,20 +32,20 @@ pub enum TransferStep {
     Upload {
         workersrc: String,
         masterdest: PathBuf,
-        workdir: Option<String>,
-        maxsize: Option<u64>,
-        blocksize: u64,
-        mode: Option<u32>,
-        keepstamp: bool,
+        upload: UploadArgs,
     },
     UploadDirectory {
         workersrc: String,
         masterdest: PathBuf,
-        workdir: Option<String>,
-        maxsize: Option<u64>,
-        blocksize: u64,
-        compress: Option<String>,
+        upload: UploadArgs,
         /// `url` and `urlText`: a link the step shows.
+        url: Option<(String, String)>,
+    },
+    /// `MultipleFileUpload`: each source into the `masterdest` directory.
+    UploadMany {
+        workersrcs: Vec<String>,
+        masterdest: PathBuf,
+        upload: UploadArgs,
         url: Option<(String, String)>,
     },
     Download {
@@ -77,40 +91,70 @@ impl TransferStep {
         };
         let number = |name: &str| args.get(name).and_then(Value::as_u64);
         let mode = number("mode").map(|m| m as u32);
+        let compress = arg_str(args, "compress");
+        if compress.as_deref().is_some_and(|c| c != "gz" && c != "bz2") {
+            return Err(StepError::Config(
+                "'compress' must be one of None, 'gz', or 'bz2'".to_owned(),
+            ));
+        }
+        let upload = |default_blocksize: u64| UploadArgs {
+            workdir: arg_str(args, "workdir"),
+            maxsize: number("maxsize"),
+            blocksize: number("blocksize").unwrap_or(default_blocksize),
+            mode,
+            keepstamp: args
+                .get("keepstamp")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            compress: compress.clone(),
+        };
+        // `url`, shown as `urlText` or the last part of masterdest.
+        let url = |masterdest: &str| {
+            arg_str(args, "url").map(|url| {
+                let text = arg_str(args, "urlText")
+                    .unwrap_or_else(|| basename(masterdest.trim_end_matches('/')));
+                (text, url)
+            })
+        };
         Ok(match kind {
             "FileUpload" => TransferStep::Upload {
                 workersrc: required("workersrc")?,
                 masterdest: expand_home(&required("masterdest")?),
-                workdir: arg_str(args, "workdir"),
-                maxsize: number("maxsize"),
-                blocksize: number("blocksize").unwrap_or(256 * 1024),
-                mode,
-                keepstamp: args
-                    .get("keepstamp")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
+                upload: upload(256 * 1024),
             },
             "DirectoryUpload" => {
                 let masterdest = required("masterdest")?;
-                let compress = arg_str(args, "compress");
-                if compress.as_deref().is_some_and(|c| c != "gz" && c != "bz2") {
-                    return Err(StepError::Config(
-                        "'compress' must be one of None, 'gz', or 'bz2'".to_owned(),
-                    ));
-                }
-                let url = arg_str(args, "url").map(|url| {
-                    let text = arg_str(args, "urlText")
-                        .unwrap_or_else(|| basename(masterdest.trim_end_matches('/')));
-                    (text, url)
-                });
                 TransferStep::UploadDirectory {
                     workersrc: required("workersrc")?,
                     masterdest: expand_home(&masterdest),
-                    workdir: arg_str(args, "workdir"),
-                    maxsize: number("maxsize"),
-                    blocksize: number("blocksize").unwrap_or(16 * 1024),
-                    compress,
-                    url,
+                    upload: upload(16 * 1024),
+                    url: url(&masterdest),
+                }
+            }
+            "MultipleFileUpload" => {
+                if args.get("glob").and_then(Value::as_bool) == Some(true) {
+                    return Err(StepError::Unsupported(
+                        "MultipleFileUpload with glob=True".to_owned(),
+                    ));
+                }
+                let workersrcs = match args.get("workersrcs") {
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .collect(),
+                    Some(Value::String(one)) => vec![one.clone()],
+                    _ => {
+                        return Err(StepError::Config(
+                            "MultipleFileUpload: argument workersrcs is required".to_owned(),
+                        ));
+                    }
+                };
+                let masterdest = required("masterdest")?;
+                TransferStep::UploadMany {
+                    workersrcs,
+                    masterdest: expand_home(&masterdest),
+                    upload: upload(16 * 1024),
+                    url: url(&masterdest),
                 }
             }
             "FileDownload" | "StringDownload" => {
@@ -137,6 +181,11 @@ impl TransferStep {
             TransferStep::UploadDirectory { workersrc, .. } => {
                 (None, Some(format!("uploading {}", basename(workersrc))))
             }
+            TransferStep::UploadMany { workersrcs, .. } => {
+                let n = workersrcs.len();
+                let noun = if n == 1 { "file" } else { "files" };
+                (None, Some(format!("uploading {n} {noun}")))
+            }
             TransferStep::Upload { workersrc, .. } => {
                 let text = format!("uploading {}", basename(workersrc));
                 (Some(text.clone()), Some(text))
@@ -148,88 +197,46 @@ impl TransferStep {
         }
     }
 
-    /// Buildbot's `decodeRC` for transfers (`{None: SUCCESS, 0: SUCCESS}`).
-    fn results(outcome: &CommandOutcome) -> Results {
-        if outcome.interrupted {
-            Results::Cancelled
-        } else if outcome.rc.is_none_or(|rc| rc == 0) {
-            Results::Success
-        } else {
-            Results::Failure
-        }
-    }
-
     pub async fn run(&self, ctx: &mut StepContext) -> Result<Results, StepError> {
         let log = ctx.add_log("stdio").await?;
         match self {
             TransferStep::Upload {
                 workersrc,
                 masterdest,
-                workdir,
-                maxsize,
-                blocksize,
-                mode,
-                keepstamp,
-            } => {
-                let args = json!({
-                    "workdir": workdir.clone().unwrap_or_else(|| ctx.default_workdir()),
-                    "workersrc": workersrc,
-                    "maxsize": maxsize,
-                    "blocksize": blocksize,
-                    "keepstamp": keepstamp,
-                });
-                let transfer = Transfer::Upload {
-                    dest: masterdest.clone(),
-                    maxsize: *maxsize,
-                    mode: *mode,
-                };
-                let outcome = ctx
-                    .run_command(
-                        RemoteCommand::new("uploadFile", args).with_transfer(transfer),
-                        Some(&log),
-                    )
-                    .await?;
-                let results = Self::results(&outcome);
-                if results >= Results::Failure {
-                    // Buildbot's FileWriter.purge: a failed upload leaves nothing behind.
-                    let _ = std::fs::remove_file(masterdest);
-                }
-                Ok(results)
-            }
+                upload,
+            } => upload_file(ctx, &log, upload, workersrc, masterdest).await,
             TransferStep::UploadDirectory {
                 workersrc,
                 masterdest,
-                workdir,
-                maxsize,
-                blocksize,
-                compress,
+                upload,
                 url,
             } => {
                 if let Some((text, url)) = url {
                     ctx.updates.add_step_url(ctx.stepid, text, url).await?;
                 }
-                let args = json!({
-                    "workdir": workdir.clone().unwrap_or_else(|| ctx.default_workdir()),
-                    "workersrc": workersrc,
-                    "maxsize": maxsize,
-                    "blocksize": blocksize,
-                    "compress": compress,
-                });
-                let transfer = Transfer::UploadDirectory {
-                    dest: masterdest.clone(),
-                    maxsize: *maxsize,
-                    compress: compress.clone(),
+                upload_directory(ctx, &log, upload, workersrc, masterdest).await
+            }
+            TransferStep::UploadMany {
+                workersrcs,
+                masterdest,
+                upload,
+                url,
+            } => {
+                // Buildbot's MultipleFileUpload.run: stops at the first failed source.
+                let mut results = if workersrcs.is_empty() {
+                    Results::Skipped
+                } else {
+                    Results::Success
                 };
-                let outcome = ctx
-                    .run_command(
-                        RemoteCommand::new("uploadDirectory", args).with_transfer(transfer),
-                        Some(&log),
-                    )
-                    .await?;
-                let results = Self::results(&outcome);
-                if results >= Results::Failure {
-                    // Buildbot's DirectoryWriter.purge removes the whole destination.
-                    let _ = std::fs::remove_dir_all(masterdest);
+                for source in workersrcs {
+                    let one = upload_one(ctx, &log, upload, source, masterdest).await?;
+                    if one == Results::Failure {
+                        results = Results::Failure;
+                        break;
+                    }
+                }
+                if let Some((text, url)) = url {
+                    ctx.updates.add_step_url(ctx.stepid, text, url).await?;
                 }
                 Ok(results)
             }
@@ -269,8 +276,128 @@ impl TransferStep {
                         Some(&log),
                     )
                     .await?;
-                Ok(Self::results(&outcome))
+                Ok(transfer_results(&outcome))
             }
         }
     }
+}
+
+/// Buildbot's `decodeRC` for transfers (`{None: SUCCESS, 0: SUCCESS}`).
+fn transfer_results(outcome: &CommandOutcome) -> Results {
+    if outcome.interrupted {
+        Results::Cancelled
+    } else if outcome.rc.is_none_or(|rc| rc == 0) {
+        Results::Success
+    } else {
+        Results::Failure
+    }
+}
+
+/// One `uploadFile` command: the worker's `workersrc` becomes the master's `masterdest`.
+async fn upload_file(
+    ctx: &mut StepContext,
+    log: &LogHandle,
+    upload: &UploadArgs,
+    workersrc: &str,
+    masterdest: &Path,
+) -> Result<Results, StepError> {
+    let args = json!({
+        "workdir": upload.workdir.clone().unwrap_or_else(|| ctx.default_workdir()),
+        "workersrc": workersrc,
+        "maxsize": upload.maxsize,
+        "blocksize": upload.blocksize,
+        "keepstamp": upload.keepstamp,
+    });
+    let transfer = Transfer::Upload {
+        dest: masterdest.to_owned(),
+        maxsize: upload.maxsize,
+        mode: upload.mode,
+    };
+    let outcome = ctx
+        .run_command(
+            RemoteCommand::new("uploadFile", args).with_transfer(transfer),
+            Some(log),
+        )
+        .await?;
+    let results = transfer_results(&outcome);
+    if results >= Results::Failure {
+        // Buildbot's FileWriter.purge: a failed upload leaves nothing behind.
+        let _ = std::fs::remove_file(masterdest);
+    }
+    Ok(results)
+}
+
+/// One `uploadDirectory` command: the worker's `workersrc` is unpacked into `masterdest`.
+async fn upload_directory(
+    ctx: &mut StepContext,
+    log: &LogHandle,
+    upload: &UploadArgs,
+    workersrc: &str,
+    masterdest: &Path,
+) -> Result<Results, StepError> {
+    let args = json!({
+        "workdir": upload.workdir.clone().unwrap_or_else(|| ctx.default_workdir()),
+        "workersrc": workersrc,
+        "maxsize": upload.maxsize,
+        "blocksize": upload.blocksize,
+        "compress": upload.compress,
+    });
+    let transfer = Transfer::UploadDirectory {
+        dest: masterdest.to_owned(),
+        maxsize: upload.maxsize,
+        compress: upload.compress.clone(),
+    };
+    let outcome = ctx
+        .run_command(
+            RemoteCommand::new("uploadDirectory", args).with_transfer(transfer),
+            Some(log),
+        )
+        .await?;
+    let results = transfer_results(&outcome);
+    if results >= Results::Failure {
+        // Buildbot's DirectoryWriter.purge removes the whole destination.
+        let _ = std::fs::remove_dir_all(masterdest);
+    }
+    Ok(results)
+}
+
+/// One source of a `MultipleFileUpload` (Buildbot's `startUpload`): `stat` on the worker, then
+/// a file or directory upload into `destdir/<basename>`.
+async fn upload_one(
+    ctx: &mut StepContext,
+    log: &LogHandle,
+    upload: &UploadArgs,
+    source: &str,
+    destdir: &Path,
+) -> Result<Results, StepError> {
+    let workdir = upload
+        .workdir
+        .clone()
+        .unwrap_or_else(|| ctx.default_workdir());
+    let masterdest = destdir.join(basename(source));
+    let outcome = ctx
+        .run_command(
+            RemoteCommand::new("stat", json!({"file": source, "workdir": workdir})),
+            Some(log),
+        )
+        .await?;
+    let mode = outcome
+        .last_update("stat")
+        .and_then(|s| s.get(0))
+        .and_then(Value::as_u64);
+    let problem = match mode {
+        _ if outcome.rc != Some(0) => format!("File {workdir}/{source} not available at worker"),
+        Some(m) if m & 0o170_000 == 0o040_000 => {
+            return upload_directory(ctx, log, upload, source, &masterdest).await;
+        }
+        Some(m) if m & 0o170_000 == 0o100_000 => {
+            return upload_file(ctx, log, upload, source, &masterdest).await;
+        }
+        _ => format!("{source} is neither a regular file, nor a directory"),
+    };
+    // Buildbot's addCompleteLog('stderr', msg).
+    let stderr = ctx.add_log_of_type("stderr", "t").await?;
+    ctx.append_text(stderr.logid, &format!("{problem}\n"))
+        .await?;
+    Ok(Results::Failure)
 }
