@@ -143,7 +143,8 @@ f = util.BuildFactory()
 f.addStep(steps.ShellCommand(command="true"))
 c['builders'] = [util.BuilderConfig(name=n, workernames=["example-worker"], factory=f)
                  for n in helpers.BUILDERS]
-c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=helpers.BUILDERS)]
+c['schedulers'] = [schedulers.ForceScheduler(name=helpers.SCHEDULER,
+                                             builderNames=helpers.BUILDERS)]
 """
 
 
@@ -151,10 +152,13 @@ def test_helper_modules_are_imported_again_on_reconfig(tmp_path, request):
     from conftest import start_master
 
     (tmp_path / "master").mkdir()
-    (tmp_path / "master" / "helpers.py").write_text("BUILDERS = ['one']\n")
+    (tmp_path / "master" / "helpers.py").write_text("BUILDERS = ['one']\nSCHEDULER = 'f1'\n")
     master = start_master(tmp_path, HELPER_CFG)
     request.addfinalizer(master.stop)
     assert [b["name"] for b in master.get("builders")["builders"]] == ["one"]
-    (master.basedir / "helpers.py").write_text("BUILDERS = ['one', 'two']\n")
+    (master.basedir / "helpers.py").write_text("BUILDERS = ['one', 'two']\nSCHEDULER = 'f2'\n")
     assert run([OXBOT, "reconfig", master.basedir]).returncode == 0, master.log()
     assert sorted(b["name"] for b in master.get("builders")["builders"]) == ["one", "two"]
+    # The dropped scheduler is no longer this master's.
+    masters = {s["name"]: s["master"] for s in master.get("schedulers")["schedulers"]}
+    assert masters["f1"] is None and masters["f2"] is not None, masters

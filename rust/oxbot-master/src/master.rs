@@ -174,8 +174,22 @@ impl Master {
         config: Arc<MasterConfig>,
         callbacks: Option<Arc<dyn oxbot_core::python::PythonCallbacks>>,
     ) -> Result<(), DbError> {
+        let old = self.config();
         let (builderids, workerids) = register(&self.db, self.updates.masterid(), &config).await?;
+        // Schedulers the new configuration drops are no longer this master's.
+        for scheduler in &old.schedulers {
+            if !config.schedulers.iter().any(|s| s.name == scheduler.name) {
+                let id = self.db.find_scheduler_id(&scheduler.name).await?;
+                self.db.set_scheduler_master(id, None).await?;
+            }
+        }
         self.workers.configure(&config, &workerids);
+        // Workers the new configuration drops are disconnected, as Buildbot does.
+        for conn in self.workers.connections() {
+            if !config.workers.iter().any(|w| w.name == conn.name()) {
+                conn.close();
+            }
+        }
         self.botmaster.set_callbacks(callbacks.clone());
         self.botmaster
             .set_builders(config.clone(), builderids.clone());
