@@ -19,7 +19,7 @@ SUPPORTED = {
         "MasterShellCommand", "ShellSequence", "CMake", "RemovePYCs", "LogRenderable",
         "WarningCountingShellCommand", "PerlModuleTest", "TreeSize", "GitHub",
         "SetPropertiesFromEnv", "JSONStringDownload", "JSONPropertiesDownload", "SVN",
-        "Mercurial", "DirectoryUpload",
+        "Mercurial", "DirectoryUpload", "MultipleFileUpload",
     },
     "buildbot.changes": {"GitPoller", "SVNPoller", "HgPoller"},
     "buildbot.schedulers": {
