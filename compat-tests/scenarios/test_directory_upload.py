@@ -1,7 +1,8 @@
 """DirectoryUpload and MultipleFileUpload on both workers: a worker directory arrives unpacked
 under `masterdest` (plain, gz and bz2 tar streams), the step says "uploading <src>" and carries
 its URL, and a missing source fails the step; MultipleFileUpload puts files and directories
-under `masterdest` by their names and stops at a missing one with Buildbot's `stderr` log."""
+under `masterdest` by their names (the sources can be glob patterns) and stops at a missing one
+with Buildbot's `stderr` log."""
 
 from conftest import master_fixture
 from test_force_build import force
@@ -29,6 +30,8 @@ f.addStep(steps.MultipleFileUpload(name="many", workersrcs=["out/a.txt", "out/su
                                    masterdest="got/many", mode=0o640))
 f.addStep(steps.MultipleFileUpload(name="many-missing", workersrcs=["out/a.txt", "nothere"],
                                    masterdest="got/many2", haltOnFailure=False))
+f.addStep(steps.MultipleFileUpload(name="globbed", workersrcs=["out/*.txt", "out/s*", "none*"],
+                                   glob=True, masterdest="got/globbed"))
 c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["dirs"])]
 c['builders'] = [util.BuilderConfig(name="dirs", workernames=["example-worker"], factory=f)]
 """
@@ -46,6 +49,7 @@ def test_directory_upload(master, worker):
         ("missing", 2, "uploading nothere (failure)"),
         ("many", 0, "uploading 2 files"),
         ("many-missing", 2, "uploading 2 files (failure)"),
+        ("globbed", 0, "uploading 2 files"),
     ], master.log()
     for kind in ["plain", "gz", "bz2"]:
         got = master.basedir / "got" / kind
@@ -62,4 +66,7 @@ def test_directory_upload(master, worker):
     logs = {log["name"]: log for log in master.get(f"steps/{steps[5]['stepid']}/logs")["logs"]}
     stderr = master.get(f"logs/{logs['stderr']['logid']}/contents")["logchunks"][0]["content"]
     assert stderr == "File build/nothere not available at worker\n"
+    globbed = master.basedir / "got" / "globbed"
+    assert (globbed / "a.txt").read_text() == "top\n"
+    assert (globbed / "sub" / "b.txt").read_text() == "deep\n"
     assert build["results"] == 2

@@ -44,6 +44,8 @@ pub enum TransferStep {
     /// `MultipleFileUpload`: each source into the `masterdest` directory.
     UploadMany {
         workersrcs: Vec<String>,
+        /// The sources are patterns, expanded by the worker's `glob`.
+        glob: bool,
         masterdest: PathBuf,
         upload: UploadArgs,
         url: Option<(String, String)>,
@@ -132,11 +134,6 @@ impl TransferStep {
                 }
             }
             "MultipleFileUpload" => {
-                if args.get("glob").and_then(Value::as_bool) == Some(true) {
-                    return Err(StepError::Unsupported(
-                        "MultipleFileUpload with glob=True".to_owned(),
-                    ));
-                }
                 let workersrcs = match args.get("workersrcs") {
                     Some(Value::Array(items)) => items
                         .iter()
@@ -152,6 +149,7 @@ impl TransferStep {
                 let masterdest = required("masterdest")?;
                 TransferStep::UploadMany {
                     workersrcs,
+                    glob: args.get("glob").and_then(Value::as_bool).unwrap_or(false),
                     masterdest: expand_home(&masterdest),
                     upload: upload(16 * 1024),
                     url: url(&masterdest),
@@ -181,11 +179,9 @@ impl TransferStep {
             TransferStep::UploadDirectory { workersrc, .. } => {
                 (None, Some(format!("uploading {}", basename(workersrc))))
             }
-            TransferStep::UploadMany { workersrcs, .. } => {
-                let n = workersrcs.len();
-                let noun = if n == 1 { "file" } else { "files" };
-                (None, Some(format!("uploading {n} {noun}")))
-            }
+            TransferStep::UploadMany {
+                workersrcs, glob, ..
+            } => (None, (!glob).then(|| uploading_count(workersrcs.len()))),
             TransferStep::Upload { workersrc, .. } => {
                 let text = format!("uploading {}", basename(workersrc));
                 (Some(text.clone()), Some(text))
@@ -218,17 +214,25 @@ impl TransferStep {
             }
             TransferStep::UploadMany {
                 workersrcs,
+                glob,
                 masterdest,
                 upload,
                 url,
             } => {
+                let workersrcs = if *glob {
+                    let sources = glob_on_worker(ctx, &log, upload, workersrcs).await?;
+                    ctx.set_description_done(uploading_count(sources.len()));
+                    sources
+                } else {
+                    workersrcs.clone()
+                };
                 // Buildbot's MultipleFileUpload.run: stops at the first failed source.
                 let mut results = if workersrcs.is_empty() {
                     Results::Skipped
                 } else {
                     Results::Success
                 };
-                for source in workersrcs {
+                for source in &workersrcs {
                     let one = upload_one(ctx, &log, upload, source, masterdest).await?;
                     if one == Results::Failure {
                         results = Results::Failure;
@@ -291,6 +295,40 @@ fn transfer_results(outcome: &CommandOutcome) -> Results {
     } else {
         Results::Failure
     }
+}
+
+/// `MultipleFileUpload`'s done text: "uploading 1 file", "uploading 3 files".
+fn uploading_count(n: usize) -> String {
+    format!("uploading {n} {}", if n == 1 { "file" } else { "files" })
+}
+
+/// Expands each pattern (relative to the workdir) with the worker's `glob` command; the paths
+/// it finds are the worker's, absolute (Buildbot's `runGlob`, failures ignored).
+async fn glob_on_worker(
+    ctx: &mut StepContext,
+    log: &LogHandle,
+    upload: &UploadArgs,
+    patterns: &[String],
+) -> Result<Vec<String>, StepError> {
+    let workdir = upload
+        .workdir
+        .clone()
+        .unwrap_or_else(|| ctx.default_workdir());
+    let mut found = Vec::new();
+    for pattern in patterns {
+        let path = if pattern.starts_with('/') {
+            pattern.clone()
+        } else {
+            format!("{workdir}/{pattern}")
+        };
+        let outcome = ctx
+            .run_command(RemoteCommand::new("glob", json!({"path": path})), Some(log))
+            .await?;
+        if let Some(Value::Array(files)) = outcome.last_update("files") {
+            found.extend(files.iter().filter_map(Value::as_str).map(str::to_owned));
+        }
+    }
+    Ok(found)
 }
 
 /// One `uploadFile` command: the worker's `workersrc` becomes the master's `masterdest`.

@@ -953,7 +953,9 @@ fn json_map(pairs: &[(&str, Value)]) -> Map<String, Value> {
 
 /// Joins two relative path parts ("" is the empty part).
 fn join_rel(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
+    // As pathlib's joinpath: an absolute `b` (POSIX, or a Windows drive or root) replaces `a`.
+    let absolute = b.starts_with('/') || b.starts_with('\\') || b.get(1..2) == Some(":");
+    match (a.is_empty() || absolute, b.is_empty()) {
         (true, _) => b.to_owned(),
         (_, true) => a.to_owned(),
         _ => format!("{a}/{b}"),
@@ -1001,5 +1003,10 @@ mod tests {
         );
         assert_eq!(join_worker_path("/w/runtests", "/abs", false), "/abs");
         assert_eq!(join_worker_path("/w/runtests", "", false), "/w/runtests");
+        // workdir joined with a file, as pathlib: an absolute file stands alone.
+        assert_eq!(join_rel("build", "out/a"), "build/out/a");
+        assert_eq!(join_rel("build", "/w/b/out/a"), "/w/b/out/a");
+        assert_eq!(join_rel("", "x"), "x");
+        assert_eq!(join_rel("build", ""), "build");
     }
 }
