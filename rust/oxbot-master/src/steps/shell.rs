@@ -20,6 +20,8 @@ pub struct ShellCommand {
     pub description_done: Option<String>,
     /// Arguments passed through to the worker unchanged (`usePTY`, `logEnviron`...).
     pub passthrough: Map<String, Value>,
+    /// `lazylogfiles`: the `logfiles` logs appear with their first lines, not at the start.
+    pub lazylogfiles: bool,
 }
 
 /// Arguments of Buildbot's `RemoteShellCommand` that go to the worker as they are.
@@ -65,6 +67,10 @@ impl ShellCommand {
             description: description.map(str::to_owned),
             description_done: description_done.map(str::to_owned),
             passthrough,
+            lazylogfiles: args
+                .get("lazylogfiles")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 
@@ -102,6 +108,13 @@ impl ShellCommand {
         observe: Option<&mut OutputObserver<'_>>,
     ) -> Result<CommandOutcome, StepError> {
         let log = ctx.add_log("stdio").await?;
+        if !self.lazylogfiles
+            && let Some(Value::Object(logfiles)) = self.passthrough.get("logfiles")
+        {
+            for name in logfiles.keys() {
+                ctx.add_log(name).await?;
+            }
+        }
         let mut env = ctx.build_env();
         env.extend(self.env.clone());
         let mut args = json!({
