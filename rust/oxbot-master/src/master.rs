@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::info;
 
-use crate::control::{BoxFuture, Control, ControlError, ForceResult};
+use crate::control::{BoxFuture, ChangeSpec, Control, ControlError, ForceResult};
 use crate::data::api::DataApi;
 use crate::data::updates::Updates;
 use crate::mq::Mq;
@@ -563,6 +563,47 @@ async fn heartbeat(db: Db, masterid: i64, shutdown: impl std::future::Future<Out
     }
 }
 
+/// Replaces every `util.Secret` in `value` by the secret's value, when a provider has it.
+fn render_secrets(value: &mut Value, secrets: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            if map.get("$renderable").and_then(Value::as_str) == Some("Secret")
+                && let Some(secret) = map
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .and_then(|name| secrets.get(name))
+            {
+                *value = Value::from(secret.clone());
+                return;
+            }
+            map.values_mut().for_each(|v| render_secrets(v, secrets));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| render_secrets(v, secrets)),
+        _ => {}
+    }
+}
+
+/// A change hook's change as the database takes it, with `addChange`'s defaults.
+fn new_change(spec: ChangeSpec) -> oxbot_db::NewChange {
+    oxbot_db::NewChange {
+        author: spec.author.unwrap_or_default(),
+        committer: spec.committer,
+        files: spec.files,
+        comments: spec.comments.unwrap_or_default(),
+        revision: spec.revision,
+        when_timestamp: spec
+            .when_timestamp
+            .map_or_else(oxbot_db::now, |t| t.floor() as i64),
+        branch: spec.branch,
+        category: spec.category,
+        revlink: spec.revlink,
+        properties: spec.properties.into_iter().collect(),
+        repository: spec.repository,
+        codebase: spec.codebase.unwrap_or_default(),
+        project: spec.project,
+    }
+}
+
 /// The names of a ForceScheduler's property parameters, as the config loader lists them.
 fn force_property_names(sched: &SchedulerConfig) -> Vec<String> {
     oxbot_core::config::string_list(sched.args.get("properties"))
@@ -594,6 +635,47 @@ impl Control for Master {
                     "build {buildid} is not running on this master"
                 )))
             }
+        })
+    }
+
+    fn change_hook_dialects(&self) -> Map<String, Value> {
+        let config = self.config();
+        let Some(Value::Object(dialects)) = config.www.other.get("change_hook_dialects") else {
+            return Map::new();
+        };
+        let mut dialects = Value::Object(dialects.clone());
+        let needs_secrets = serde_json::to_string(&dialects)
+            .is_ok_and(|text| text.contains("\"$renderable\":\"Secret\""));
+        if needs_secrets {
+            match crate::secrets::load(&config.secrets_providers) {
+                Ok(secrets) => render_secrets(&mut dialects, &secrets),
+                Err(err) => tracing::error!(cause = %err, "could not read the secrets"),
+            }
+        }
+        match dialects {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    fn add_changes(
+        &self,
+        src: Option<String>,
+        changes: Vec<ChangeSpec>,
+    ) -> BoxFuture<'_, Result<Vec<i64>, ControlError>> {
+        Box::pin(async move {
+            let mut ids = Vec::with_capacity(changes.len());
+            for spec in changes {
+                let revision = spec.revision.clone();
+                let id = self
+                    .updates
+                    .add_change(new_change(spec))
+                    .await
+                    .map_err(|e| ControlError::Internal(e.to_string()))?;
+                info!(changeid = id, src = ?src, revision = ?revision, "added change from a change hook");
+                ids.push(id);
+            }
+            Ok(ids)
         })
     }
 }

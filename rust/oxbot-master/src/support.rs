@@ -71,6 +71,79 @@ fn unsupported_renderables(value: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// Change hook dialects the web port serves.
+pub const SUPPORTED_HOOK_DIALECTS: &[&str] = &["base", "github", "gitlab"];
+
+/// What of `c['www']`'s `change_hook_dialects` and `change_hook_auth` is not supported yet.
+fn change_hook_gaps(www: &oxbot_core::config::Map) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(Value::Object(dialects)) = www.get("change_hook_dialects") {
+        for (name, options) in dialects {
+            let is_string_or_secret = |v: &Value| {
+                v.is_string()
+                    || v.is_null()
+                    || v.get("$renderable").and_then(Value::as_str) == Some("Secret")
+            };
+            if options.get("custom_class").is_some() {
+                out.push(format!(
+                    "change hook dialect '{name}' with a custom_class (/change_hook/{name} answers 501)"
+                ));
+            } else if !SUPPORTED_HOOK_DIALECTS.contains(&name.as_str()) {
+                out.push(format!(
+                    "change hook dialect '{name}' (/change_hook/{name} answers 501)"
+                ));
+            } else if options
+                .get("secret")
+                .is_some_and(|v| !is_string_or_secret(v))
+            {
+                out.push(format!(
+                    "a change hook secret that is not a string or util.Secret (/change_hook/{name} answers 501)"
+                ));
+            } else if name == "github" {
+                if options.get("class").is_some() {
+                    out.push(
+                        "the github change hook's 'class' option (/change_hook/github answers 501)"
+                            .to_owned(),
+                    );
+                }
+                if options
+                    .get("codebase")
+                    .is_some_and(|v| !v.is_string() && !v.is_null())
+                {
+                    out.push(
+                        "a github change hook codebase that is not a string (/change_hook/github answers 501)"
+                            .to_owned(),
+                    );
+                }
+                out.push(
+                    "the GitHub API calls of the github change hook (pull_request changes have no files, and the head commit message is not checked for skips)"
+                        .to_owned(),
+                );
+            }
+        }
+    }
+    match www.get("change_hook_auth") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(entries)) => {
+            for entry in entries {
+                let supported = entry.as_str().is_some_and(|e| {
+                    e.strip_prefix("file:").is_some_and(|p| !p.is_empty())
+                        || e.starts_with("memory:")
+                });
+                if !supported {
+                    out.push(format!(
+                        "c['www']['change_hook_auth'] entry {entry} (only \"file:<path>\" and \"memory:<user>:<password>\"; the master does not start)"
+                    ));
+                }
+            }
+        }
+        Some(other) => out.push(format!(
+            "c['www']['change_hook_auth'] = {other} (the master does not start)"
+        )),
+    }
+    out
+}
+
 /// One line per configured feature the engine does not run yet, in config order, without
 /// repeats.
 pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
@@ -199,9 +272,15 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
         ));
     }
     for key in config.www.other.keys() {
-        if !matches!(key.as_str(), "allowed_origins" | "json_cache_seconds") {
+        if !matches!(
+            key.as_str(),
+            "allowed_origins" | "json_cache_seconds" | "change_hook_dialects" | "change_hook_auth"
+        ) {
             add(format!("c['www']['{key}']"));
         }
+    }
+    for line in change_hook_gaps(&config.www.other) {
+        add(line);
     }
     if !config.www.plugins.is_empty() {
         add(
@@ -210,4 +289,33 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::change_hook_gaps;
+
+    #[test]
+    fn change_hooks_oxbot_cannot_serve_are_named() {
+        let www = json!({
+            "change_hook_dialects": {
+                "base": true,
+                "gitlab": {"secret": "tok"},
+                "bitbucket": true,
+                "mine": {"custom_class": {"$python": 3}},
+            },
+            "change_hook_auth": ["file:changehook.passwd", "unix"],
+        });
+        let lines = change_hook_gaps(www.as_object().unwrap());
+        assert_eq!(
+            lines,
+            vec![
+                "change hook dialect 'bitbucket' (/change_hook/bitbucket answers 501)",
+                "change hook dialect 'mine' with a custom_class (/change_hook/mine answers 501)",
+                "c['www']['change_hook_auth'] entry \"unix\" (only \"file:<path>\" and \"memory:<user>:<password>\"; the master does not start)",
+            ]
+        );
+    }
 }

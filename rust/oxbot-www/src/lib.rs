@@ -1,8 +1,9 @@
 //! The only crate that knows HTTP (for the web port): Buildbot's REST data API v2 with its
-//! envelope, query language and error bodies, the JSON-RPC control API, and the UI's static
-//! page. [`router`] builds the routes (tests call it without a socket); [`serve`] runs them.
+//! envelope, query language and error bodies, the JSON-RPC control API, the change hooks
+//! (`/change_hook/<dialect>`, [`hooks`]), and the UI's static page. [`router`] builds the routes (tests call it without a socket); [`serve`] runs them.
 
 mod error;
+pub mod hooks;
 mod rest;
 mod ws;
 
@@ -10,7 +11,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{any, get};
 use oxbot_master::control::Control;
 use oxbot_master::data::api::DataApi;
 use tokio::net::TcpListener;
@@ -26,7 +28,12 @@ pub struct WwwState {
     pub control: Arc<dyn Control>,
     /// `c['buildbotURL']`, ending with `/`.
     pub buildbot_url: String,
+    /// `c['www']['change_hook_auth']`, read once at start (as Buildbot does).
+    pub change_hook_auth: Option<hooks::auth::HookAuth>,
 }
+
+/// The largest change hook body taken (GitHub sends up to 25 MB).
+const HOOK_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 /// The UI page served at `/` (until the official UI is served).
 const INDEX_HTML: &str = include_str!("../../../www/index.html");
@@ -37,6 +44,18 @@ pub fn router(state: WwwState) -> Router {
         .route("/", get(|| async { axum::response::Html(INDEX_HTML) }))
         .route("/api", get(rest::api_root))
         .route("/ws", get(ws::upgrade))
+        .route(
+            "/change_hook",
+            any(hooks::change_hook).layer(DefaultBodyLimit::max(HOOK_BODY_LIMIT)),
+        )
+        .route(
+            "/change_hook/",
+            any(hooks::change_hook).layer(DefaultBodyLimit::max(HOOK_BODY_LIMIT)),
+        )
+        .route(
+            "/change_hook/{*rest}",
+            any(hooks::change_hook).layer(DefaultBodyLimit::max(HOOK_BODY_LIMIT)),
+        )
         .route("/api/v2", get(rest::get_root).fallback(rest::bad_method))
         .route("/api/v2/", get(rest::get_root).fallback(rest::bad_method))
         .route(

@@ -260,7 +260,7 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         Some(addr) => {
             let listener = bind(addr).await?;
             info!(addr = %listener.local_addr()?, "web server listening");
-            let router = crate::web::router(&master);
+            let router = crate::web::router(&master)?;
             let mut stop = shutdown.clone();
             Some(tokio::spawn(oxbot_www::serve(
                 listener,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use oxbot_db::{Db, NewBuildset, NewChange, NewSourceStamp};
-use oxbot_master::control::{BoxFuture, Control, ControlError, ForceResult};
+use oxbot_master::control::{BoxFuture, ChangeSpec, Control, ControlError, ForceResult};
 use oxbot_master::data::api::DataApi;
 use oxbot_master::mq::Mq;
 use oxbot_www::{WwwState, router};
@@ -20,12 +20,15 @@ use tower::ServiceExt as _;
 pub(crate) enum Call {
     Force(String, Map<String, Value>),
     Stop(i64, Option<String>),
+    AddChanges(Option<String>, Vec<ChangeSpec>),
 }
 
 /// A `Control` that records calls; forcing `nosuch` is refused, `bad` fails validation.
+/// Its change hook dialects are `dialects`.
 #[derive(Default)]
 pub(crate) struct FakeControl {
     pub calls: Mutex<Vec<Call>>,
+    pub dialects: Mutex<Map<String, Value>>,
 }
 
 impl Control for FakeControl {
@@ -61,6 +64,25 @@ impl Control for FakeControl {
         Box::pin(async move {
             self.calls.lock().unwrap().push(Call::Stop(buildid, reason));
             Ok(())
+        })
+    }
+
+    fn change_hook_dialects(&self) -> Map<String, Value> {
+        self.dialects.lock().unwrap().clone()
+    }
+
+    fn add_changes(
+        &self,
+        src: Option<String>,
+        changes: Vec<ChangeSpec>,
+    ) -> BoxFuture<'_, Result<Vec<i64>, ControlError>> {
+        Box::pin(async move {
+            let ids = (1..=changes.len() as i64).collect();
+            self.calls
+                .lock()
+                .unwrap()
+                .push(Call::AddChanges(src, changes));
+            Ok(ids)
         })
     }
 }
@@ -245,6 +267,7 @@ pub(crate) async fn app() -> (axum::Router, Arc<FakeControl>, Ids) {
         mq: Mq::new(),
         control: control.clone(),
         buildbot_url: "http://127.0.0.1:8010/".into(),
+        change_hook_auth: None,
     };
     (router(state), control, ids)
 }
