@@ -302,3 +302,56 @@ def test_gitlab_push_with_token_and_wrong_token(both):
     new = both.new_changes(since)
     assert len(new["oxbot"]) == 1
     assert new["oxbot"] == new["buildbot"]
+
+
+AUTH_CFG = """\
+from buildbot.plugins import *
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["b"])]
+c['builders'] = [util.BuilderConfig(name="b", workernames=["example-worker"], factory=util.BuildFactory())]
+c['www'] = dict(port='tcp:0:interface=127.0.0.1', change_hook_dialects=%(dialects)r,
+                change_hook_auth=%(auth)r)
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+"""
+
+
+def test_change_hook_auth_asks_for_basic_credentials(tmp_path):
+    basedir = tmp_path / "master"
+    assert run([OXBOT, "create-master", basedir]).returncode == 0
+    (basedir / "changehook.passwd").write_text("hook:s3cret\n")
+    (basedir / "master.cfg").write_text(AUTH_CFG % {
+        "dialects": {"base": True}, "auth": ["file:changehook.passwd"]})
+    master = Master(basedir)
+    master.start()
+    try:
+        status, _ = request(master.web_url, "/change_hook/base", b"comments=x")
+        assert status == 401
+        bad = base64.b64encode(b"hook:wrong").decode()
+        assert request(master.web_url, "/change_hook/base", b"comments=x",
+                       {"Authorization": f"Basic {bad}"})[0] == 401
+        assert master.get("changes")["changes"] == []
+        good = base64.b64encode(b"hook:s3cret").decode()
+        assert request(master.web_url, "/change_hook/base", b"comments=x",
+                       {"Authorization": f"Basic {good}",
+                        "Content-Type": "application/x-www-form-urlencoded"}) == (200, "1 change found")
+        assert [c["comments"] for c in master.get("changes")["changes"]] == ["x"]
+    finally:
+        master.stop()
+
+
+def test_hook_settings_oxbot_lacks_are_named(tmp_path):
+    basedir = tmp_path / "master"
+    assert run([OXBOT, "create-master", basedir]).returncode == 0
+    (basedir / "master.cfg").write_text(AUTH_CFG % {
+        "dialects": {"base": True, "bitbucket": True, "poller": {"allowed": []}}, "auth": ["unix"]})
+    result = run([OXBOT, "checkconfig", basedir])
+    assert "not supported yet by oxbot: change hook dialect 'bitbucket'" in result.stderr, result.stderr
+    assert "not supported yet by oxbot: change hook dialect 'poller'" in result.stderr, result.stderr
+    assert "change_hook_auth'] entry \"unix\"" in result.stderr, result.stderr
+    result = run([OXBOT, "start", basedir])
+    assert result.returncode != 0
+    log = (basedir / "twistd.log").read_text()
+    assert "not supported yet by oxbot: c['www']['change_hook_auth'] entry 'unix'" in log, log
+    assert "web server listening" not in log

@@ -242,6 +242,7 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
             dir.display()
         );
     }
+    let change_hook_auth = crate::web::change_hook_auth(&config)?;
     let hostname = nix::unistd::gethostname()
         .map_or_else(|_| "localhost".into(), |h| h.to_string_lossy().into_owned());
     let master_name = format!("{hostname}:{}", dir.display());
@@ -260,7 +261,7 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         Some(addr) => {
             let listener = bind(addr).await?;
             info!(addr = %listener.local_addr()?, "web server listening");
-            let router = crate::web::router(&master)?;
+            let router = crate::web::router(&master, change_hook_auth);
             let mut stop = shutdown.clone();
             Some(tokio::spawn(oxbot_www::serve(
                 listener,
