@@ -679,3 +679,39 @@ impl Control for Master {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hook_secrets_are_rendered() {
+        let secrets = BTreeMap::from([("gh".to_owned(), "s3cret".to_owned())]);
+        let mut dialects = json!({
+            "github": {"secret": {"$renderable": "Secret", "name": "gh"}, "strict": true},
+            "gitlab": {"secret": {"$renderable": "Secret", "name": "missing"}},
+        });
+        render_secrets(&mut dialects, &secrets);
+        assert_eq!(
+            dialects,
+            json!({
+                "github": {"secret": "s3cret", "strict": true},
+                "gitlab": {"secret": {"$renderable": "Secret", "name": "missing"}},
+            })
+        );
+    }
+
+    #[test]
+    fn hook_changes_take_add_changes_defaults() {
+        let change = new_change(ChangeSpec {
+            when_timestamp: Some(1_700_000_000.9),
+            ..ChangeSpec::default()
+        });
+        assert_eq!(change.author, "");
+        assert_eq!(change.comments, "");
+        assert_eq!(change.codebase, "");
+        assert_eq!(change.when_timestamp, 1_700_000_000);
+        let now = new_change(ChangeSpec::default()).when_timestamp;
+        assert!((now - oxbot_db::now()).abs() < 5);
+    }
+}
