@@ -38,6 +38,7 @@ c['www'] = dict(port=%(web_port)r,
                                       'gitlab': {'secret': 'tok'}})
 c['db'] = {'db_url': "sqlite:///state.sqlite"}
 c['buildbotNetUsageData'] = None
+%(change_source)s
 """
 
 GITHUB_SHA = "5d41402abc4b2a76b9719d911017c592ae1d6a2f"
@@ -178,31 +179,34 @@ def start_real_buildbot(basedir):
     if not BUILDBOT.exists():
         pytest.fail(f"buildbot not found at {BUILDBOT}; run .ci/run")
     assert run([BUILDBOT, "create-master", "-q", basedir]).returncode == 0
-    web_port = free_port()
+    web_port, change_port = free_port(), free_port()
     (basedir / "master.cfg").write_text(CFG % {
         "protocol": "msgpack_experimental_v7", "worker_port": free_port(), "web_port": web_port,
+        "change_source": f"c['change_source'] = [changes.PBChangeSource(port={change_port})]",
     })
     result = run([BUILDBOT, "start", basedir])
     assert result.returncode == 0, result.stdout + result.stderr
-    return f"http://127.0.0.1:{web_port}"
+    return f"http://127.0.0.1:{web_port}", change_port
 
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hooks")
     bb_dir = tmp / "bbmaster"
-    bb_url = start_real_buildbot(bb_dir)
+    bb_url, change_port = start_real_buildbot(bb_dir)
     ox_dir = tmp / "master"
     assert run([OXBOT, "create-master", ox_dir]).returncode == 0
     (ox_dir / "master.cfg").write_text(CFG % {
         "protocol": "pb", "worker_port": "tcp:0:interface=127.0.0.1",
-        "web_port": "tcp:0:interface=127.0.0.1",
+        "web_port": "tcp:0:interface=127.0.0.1", "change_source": "",
     })
     oxbot = Master(ox_dir)
     oxbot.start()
     stop_worker = _start_buildbot_worker(tmp / "worker", oxbot.worker_port)
     try:
-        yield Both(oxbot, bb_url)
+        both = Both(oxbot, bb_url)
+        both.change_port = change_port
+        yield both
     finally:
         run(stop_worker)
         oxbot.stop()
@@ -302,6 +306,28 @@ def test_gitlab_push_with_token_and_wrong_token(both):
     new = both.new_changes(since)
     assert len(new["oxbot"]) == 1
     assert new["oxbot"] == new["buildbot"]
+
+
+def test_sendchange_matches_buildbot_sendchange(both):
+    """`oxbot sendchange` posts to the web port's base hook; `buildbot sendchange` talks PB to a
+    PBChangeSource: the same arguments give the same change."""
+    since = both.counts()
+    args = ["--who", "Ada <ada@example.org>", "--repository", "https://git.example.invalid/r.git",
+            "--project", "proj", "--branch", "topic", "--category", "cat", "--revision", "r123",
+            "--property", "ticket:T-9", "--property", "lang:rust", "--comments", "sent by hand",
+            "--when", "1700000500", "--revlink", "https://example.invalid/r123", "--vc", "git",
+            "src/a.c", "docs/b.md"]
+    web = both.oxbot.web_url.removeprefix("http://")
+    result = run([OXBOT, "sendchange", "--master", web] + args)
+    assert (result.returncode, result.stdout) == (0, "change sent successfully\n"), result.stderr
+    result = run([BUILDBOT, "sendchange", "--master", f"127.0.0.1:{both.change_port}"] + args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    new = both.new_changes(since)
+    assert len(new["oxbot"]) == 1 and new["oxbot"][0]["files"] == ["src/a.c", "docs/b.md"]
+    assert new["oxbot"] == new["buildbot"]
+    # A master that does not answer: a clear failure.
+    result = run([OXBOT, "sendchange", "--master", f"127.0.0.1:{free_port()}", "--who", "x"])
+    assert result.returncode == 1 and result.stdout.startswith("change not sent:"), result.stdout
 
 
 AUTH_CFG = """\

@@ -46,7 +46,7 @@ enum Command {
     /// Upgrade an existing buildmaster directory for the current version.
     UpgradeMaster(commands::upgrade_master::Args),
     /// Send a change to the buildmaster.
-    Sendchange(commands::sendchange::Args),
+    Sendchange(Box<commands::sendchange::Args>),
 }
 
 fn main() -> ExitCode {
