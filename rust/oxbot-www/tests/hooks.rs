@@ -622,3 +622,21 @@ async fn change_hook_auth_asks_for_basic_credentials() {
     );
     assert_eq!(control.calls.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn secrets_the_engine_could_not_render_are_errors() {
+    let unresolved = json!({"secret": {"$renderable": "Secret", "name": "gh"}});
+    assert!(matches!(
+        github("push", "github-push.json", &unresolved),
+        Err(HookError::Internal(m)) if m.contains("gh")
+    ));
+    assert!(matches!(
+        gitlab("gitlab-push.json", Some("tok"), &unresolved),
+        Err(HookError::Internal(_))
+    ));
+    let interpolated = json!({"secret": {"$renderable": "Interpolate", "fmt": "x"}});
+    assert!(matches!(
+        gitlab("gitlab-push.json", Some("tok"), &interpolated),
+        Err(HookError::Unsupported(m)) if m.contains("not supported yet by oxbot")
+    ));
+}

@@ -15,8 +15,8 @@ use oxbot_master::control::ChangeSpec;
 use serde_json::{Map, Value};
 
 use super::{
-    HookError, HookRequest, Hooked, commit_files, field, person, py_str, split_ref, str_field,
-    timestamp_field, truthy,
+    HookError, HookRequest, Hooked, commit_files, field, person, py_str, same_secret,
+    secret_option, split_ref, str_field, timestamp_field, truthy,
 };
 
 /// Buildbot's default `skips`: `[skip ci]` and `[ci skip]` in the head commit's message.
@@ -35,15 +35,7 @@ struct Options {
 impl Options {
     fn from_config(options: &Value) -> Result<Options, HookError> {
         let get = |key: &str| options.get(key).filter(|v| !v.is_null());
-        let secret = match get("secret") {
-            None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                return Err(HookError::Unsupported(
-                    "not supported yet by oxbot: a github change hook secret that is not a string or util.Secret".to_owned(),
-                ));
-            }
-        };
+        let secret = secret_option("github", options)?;
         let codebase = match get("codebase") {
             None => None,
             Some(Value::String(s)) => Some(s.clone()),
@@ -73,7 +65,7 @@ impl Options {
         };
         Ok(Options {
             strict: truthy(get("strict")),
-            secret: secret.filter(|s| !s.is_empty()),
+            secret,
             codebase,
             whitelist: strings("github_property_whitelist").unwrap_or_default(),
             skips: strings("skips")
@@ -114,15 +106,6 @@ where
     hex
 }
 
-/// Compares in time independent of where the texts differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// Checks the signature and reads the JSON payload (Buildbot's `_get_payload`).
 fn payload(options: &Options, request: &HookRequest) -> Result<Value, HookError> {
     let sha1 = request.header("X-Hub-Signature").filter(|s| !s.is_empty());
@@ -150,7 +133,7 @@ fn payload(options: &Options, request: &HookRequest) -> Result<Value, HookError>
                 )));
             }
         };
-        if !same(&expected, hexdigest) {
+        if !same_secret(&expected, hexdigest) {
             return Err(HookError::rejected("Hash mismatch"));
         }
     }

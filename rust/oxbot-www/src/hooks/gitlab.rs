@@ -9,21 +9,15 @@ use oxbot_master::control::ChangeSpec;
 use serde_json::{Map, Value};
 
 use super::{
-    HookError, HookRequest, Hooked, commit_files, field, person, py_str, split_ref, str_field,
-    timestamp_field, truthy,
+    HookError, HookRequest, Hooked, commit_files, field, person, py_str, same_secret,
+    secret_option, split_ref, str_field, timestamp_field, truthy,
 };
 
 /// The changes of one GitLab webhook request.
 pub fn get_changes(options: &Value, request: &HookRequest) -> Result<Hooked, HookError> {
-    let expected = options.get("secret").filter(|s| truthy(Some(s)));
-    if let Some(expected) = expected {
-        let Value::String(expected) = expected else {
-            return Err(HookError::Unsupported(
-                "not supported yet by oxbot: a gitlab change hook secret that is not a string or util.Secret"
-                    .to_owned(),
-            ));
-        };
-        if request.header("X-Gitlab-Token") != Some(expected.as_str()) {
+    if let Some(expected) = secret_option("gitlab", options)? {
+        let received = request.header("X-Gitlab-Token").unwrap_or("");
+        if request.header("X-Gitlab-Token").is_none() || !same_secret(received, &expected) {
             return Err(HookError::rejected("Invalid secret"));
         }
     }

@@ -76,6 +76,9 @@ pub enum HookError {
     Rejected(String),
     /// The configured dialect (or one of its options) is not supported yet by oxbot: 501.
     Unsupported(String),
+    /// The hook cannot work as configured (a secret no provider has...): 500 with Buildbot's
+    /// `Error processing changes.`, the cause in the log.
+    Internal(String),
 }
 
 impl HookError {
@@ -92,7 +95,9 @@ impl HookError {
 impl std::fmt::Display for HookError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            HookError::Rejected(message) | HookError::Unsupported(message) => f.write_str(message),
+            HookError::Rejected(message)
+            | HookError::Unsupported(message)
+            | HookError::Internal(message) => f.write_str(message),
         }
     }
 }
@@ -289,6 +294,33 @@ pub(crate) fn split_ref(refname: &str) -> Option<(bool, &str)> {
     None
 }
 
+/// A dialect's `secret` option: `None` when unset or empty; a `util.Secret` the engine could
+/// not find is an error, any other renderable is not supported yet.
+pub(crate) fn secret_option(dialect: &str, options: &Value) -> Result<Option<String>, HookError> {
+    match options.get("secret") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone()).filter(|s| !s.is_empty())),
+        Some(v) if v.get("$renderable").and_then(Value::as_str) == Some("Secret") => {
+            Err(HookError::Internal(format!(
+                "the {dialect} change hook's secret {} is not found in c['secretsProviders']",
+                py_str(v.get("name").unwrap_or(&Value::Null))
+            )))
+        }
+        Some(_) => Err(HookError::Unsupported(format!(
+            "not supported yet by oxbot: a {dialect} change hook secret that is not a string or util.Secret"
+        ))),
+    }
+}
+
+/// Compares two texts in a time that does not depend on where they differ.
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// A Python-truthy option value.
 pub(crate) fn truthy(value: Option<&Value>) -> bool {
     match value {
@@ -372,6 +404,13 @@ pub(crate) async fn change_hook(
         Err(HookError::Unsupported(message)) => {
             tracing::warn!(dialect, "{message}");
             return text(StatusCode::NOT_IMPLEMENTED, message);
+        }
+        Err(HookError::Internal(message)) => {
+            tracing::error!(dialect, cause = %message, "adding changes from web hook");
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Error processing changes.",
+            );
         }
     };
     if hooked.changes.is_empty() {
