@@ -381,3 +381,38 @@ def test_hook_settings_oxbot_lacks_are_named(tmp_path):
     log = (basedir / "twistd.log").read_text()
     assert "not supported yet by oxbot: c['www']['change_hook_auth'] entry 'unix'" in log, log
     assert "web server listening" not in log
+
+
+SECRET_CFG = """\
+import os
+from buildbot.plugins import *
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["b"])]
+c['builders'] = [util.BuilderConfig(name="b", workernames=["example-worker"], factory=util.BuildFactory())]
+c['secretsProviders'] = [secrets.SecretInAFile(dirname=os.path.join(basedir, "secrets"))]
+c['www'] = dict(port='tcp:0:interface=127.0.0.1',
+                change_hook_dialects={'github': {'secret': util.Secret('github_hook'), 'strict': True}})
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+"""
+
+
+def test_github_secret_from_a_secrets_provider(tmp_path):
+    basedir = tmp_path / "master"
+    assert run([OXBOT, "create-master", basedir]).returncode == 0
+    secrets = basedir / "secrets"
+    secrets.mkdir()
+    (secrets / "github_hook").write_text("from-a-file\n")
+    (secrets / "github_hook").chmod(0o600)
+    (basedir / "master.cfg").write_text(SECRET_CFG)
+    master = Master(basedir)
+    master.start()
+    try:
+        body = json.dumps(GITHUB_PUSH).encode()
+        assert request(master.web_url, "/change_hook/github", body, github_headers(body)) == (
+            400, "Hash mismatch")
+        assert request(master.web_url, "/change_hook/github", body,
+                       github_headers(body, secret="from-a-file")) == (200, "2 change found")
+    finally:
+        master.stop()
