@@ -416,3 +416,22 @@ def test_github_secret_from_a_secrets_provider(tmp_path):
                        github_headers(body, secret="from-a-file")) == (200, "2 change found")
     finally:
         master.stop()
+
+
+def test_dialects_follow_reconfig(tmp_path):
+    basedir = tmp_path / "master"
+    assert run([OXBOT, "create-master", basedir]).returncode == 0
+    (basedir / "master.cfg").write_text(AUTH_CFG % {"dialects": {"base": True}, "auth": None})
+    master = Master(basedir)
+    master.start()
+    try:
+        body = json.dumps(GITLAB_PUSH).encode()
+        headers = {"Content-Type": "application/json", "X-Gitlab-Token": "tok"}
+        assert request(master.web_url, "/change_hook/gitlab", body, headers) == (
+            400, "The dialect specified, 'gitlab', wasn't whitelisted in change_hook")
+        (basedir / "master.cfg").write_text(AUTH_CFG % {
+            "dialects": {"base": True, "gitlab": {"secret": "tok"}}, "auth": None})
+        assert run([OXBOT, "reconfig", basedir]).returncode == 0, master.log()
+        assert request(master.web_url, "/change_hook/gitlab", body, headers) == (200, "1 change found")
+    finally:
+        master.stop()
