@@ -208,7 +208,7 @@ impl Db {
         masterid: i64,
         claimed_at: i64,
     ) -> Result<(), DbError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for brid in brids {
             sqlx::query(
                 "INSERT INTO buildrequest_claims (brid, masterid, claimed_at) VALUES ($1, $2, $3)",
@@ -277,7 +277,7 @@ impl Db {
         if brids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for batch in brids.chunks(100) {
             let sql = format!(
                 "UPDATE buildrequests SET complete = 1, results = $1, complete_at = $2 WHERE complete <> 1 AND id IN ({})",

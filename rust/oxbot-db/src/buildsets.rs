@@ -47,7 +47,7 @@ impl Db {
         &self,
         bs: NewBuildset,
     ) -> Result<(i64, BTreeMap<i64, i64>), DbError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO buildsets (external_idstring, reason, submitted_at, complete, complete_at, results, parent_buildid, parent_relationship) \
              VALUES ($1, $2, $3, 0, NULL, -1, $4, $5) RETURNING id",

@@ -275,6 +275,19 @@ impl Db {
         &self.pool
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads, then writes after another
+    /// connection committed, fails with "database is locked" without waiting for the busy
+    /// timeout.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Runs one administrative statement (`CREATE DATABASE`...), for tests and tools that
     /// manage scratch databases.
     pub async fn execute_admin(&self, statement: &str) -> Result<(), DbError> {

@@ -143,7 +143,7 @@ impl Db {
                 "log {logid}: appended content must end with a newline"
             )));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT num_lines FROM logs WHERE id = $1")
             .bind(logid)
             .fetch_optional(&mut *tx)

@@ -174,7 +174,7 @@ impl Db {
         schedulerid: i64,
         classifications: &BTreeMap<i64, bool>,
     ) -> Result<(), DbError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for (changeid, important) in classifications {
             let updated = sqlx::query(
                 "UPDATE scheduler_changes SET important = $1 WHERE schedulerid = $2 AND changeid = $3",

@@ -83,14 +83,10 @@ impl Db {
             Some(&ss.codebase),
             patchid_text.as_deref(),
         ]);
-        if let Some(row) = sqlx::query("SELECT id FROM sourcestamps WHERE ss_hash = $1")
-            .bind(&hash)
-            .fetch_optional(self.pool())
-            .await?
-        {
-            return get_i64(&row, "id");
+        if let Some(id) = self.sourcestamp_id_by_hash(&hash).await? {
+            return Ok(id);
         }
-        let row = sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO sourcestamps (ss_hash, branch, revision, patchid, repository, codebase, project, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -103,8 +99,26 @@ impl Db {
         .bind(&ss.project)
         .bind(now())
         .fetch_one(self.pool())
-        .await?;
-        get_i64(&row, "id")
+        .await
+        .map_err(DbError::from);
+        match inserted {
+            Ok(row) => get_i64(&row, "id"),
+            // Another request created the same source stamp since we looked.
+            Err(DbError::Conflict(_)) => self
+                .sourcestamp_id_by_hash(&hash)
+                .await?
+                .ok_or_else(|| DbError::NotFound(format!("sourcestamp with ss_hash {hash}"))),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn sourcestamp_id_by_hash(&self, hash: &str) -> Result<Option<i64>, DbError> {
+        sqlx::query("SELECT id FROM sourcestamps WHERE ss_hash = $1")
+            .bind(hash)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| get_i64(&row, "id"))
+            .transpose()
     }
 
     pub async fn get_sourcestamp(&self, ssid: i64) -> Result<SourceStampModel, DbError> {

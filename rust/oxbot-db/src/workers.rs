@@ -94,7 +94,7 @@ impl Db {
         masterid: i64,
         builderids: &[i64],
     ) -> Result<(), DbError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut wanted = Vec::new();
         for builderid in builderids {
             if let Some(row) =

@@ -213,6 +213,7 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
         if builder
             .collapse_requests
             .as_ref()
+            .or(config.collapse_requests.as_ref())
             .is_some_and(|c| c.get("$python").is_some())
         {
             add(format!(

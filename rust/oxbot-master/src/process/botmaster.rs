@@ -134,18 +134,14 @@ impl BotMaster {
                 continue;
             };
             let mut requests = self.inner.db.unclaimed_build_requests(builderid).await?;
-            // Buildbot's default is to collapse (`collapseRequests=True`).
-            if requests.len() > 1
-                && builder
-                    .collapse_requests
-                    .as_ref()
-                    .is_none_or(|c| c != &serde_json::Value::Bool(false))
-            {
-                if builder
-                    .collapse_requests
-                    .as_ref()
-                    .is_some_and(|c| c.get("$python").is_some())
-                {
+            // The builder's `collapseRequests`, else `c['collapseRequests']`; Buildbot's
+            // default is to collapse.
+            let collapse = builder
+                .collapse_requests
+                .as_ref()
+                .or(config.collapse_requests.as_ref());
+            if requests.len() > 1 && collapse.is_none_or(|c| c != &serde_json::Value::Bool(false)) {
+                if collapse.is_some_and(|c| c.get("$python").is_some()) {
                     // A callable: reported at start; requests are not collapsed.
                 } else {
                     let collapsed =
