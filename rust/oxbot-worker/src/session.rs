@@ -116,7 +116,8 @@ pub(crate) async fn run(settings: &WorkerSettings) -> anyhow::Result<Ended> {
             .parse()
             .context("credentials header")?,
     );
-    let (ws, _) = match tokio_tungstenite::connect_async(request).await {
+    // `true`: TCP_NODELAY, so small frames are not held back for the master's delayed ACK.
+    let (ws, _) = match tokio_tungstenite::connect_async_with_config(request, None, true).await {
         Ok(pair) => pair,
         Err(tungstenite::Error::Http(response)) => {
             return Ok(Ended::Lost(format!(

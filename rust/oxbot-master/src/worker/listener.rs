@@ -44,6 +44,11 @@ pub async fn serve(
                 continue;
             }
         };
+        // The protocol is many small request/response frames: without TCP_NODELAY each
+        // waits for the peer's delayed ACK (40 ms on Linux).
+        if let Err(err) = socket.set_nodelay(true) {
+            debug!(cause = %err, "setting TCP_NODELAY on a worker connection failed");
+        }
         let workers = workers.clone();
         let botmaster = botmaster.clone();
         let updates = updates.clone();
