@@ -14,10 +14,17 @@ class BaseLock(_describe.Described):
         self.maxCount = maxCount
         self.kwargs = kwargs
 
-    def access(self, mode):
+    def access(self, mode, count=1):
         if mode not in ("counting", "exclusive"):
             error("mode must be 'counting' or 'exclusive'")
-        return LockAccess(self, mode)
+        if not isinstance(count, int) or count < 0:
+            error(f"lock access count must be a non-negative integer: {count!r}")
+        if mode == "exclusive" and count != 1:
+            error("an exclusive lock access has a count of 1")
+        return LockAccess(self, mode, count)
+
+    def defaultAccess(self):
+        return self.access("counting")
 
     def _describe(self):
         return {"$lock": self.kind, "name": self.name, "maxCount": self.maxCount,

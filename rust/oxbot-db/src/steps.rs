@@ -81,6 +81,16 @@ impl Db {
         Ok((get_i64(&row, "id")?, number, unique))
     }
 
+    /// When a step got its locks (Buildbot's `set_step_locks_acquired_at`).
+    pub async fn set_step_locks_acquired_at(&self, stepid: i64, at: i64) -> Result<(), DbError> {
+        sqlx::query("UPDATE steps SET locks_acquired_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(stepid)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn start_step(
         &self,
         stepid: i64,

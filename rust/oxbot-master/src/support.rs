@@ -221,12 +221,6 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
                 builder.name
             ));
         }
-        if !builder.locks.is_empty() {
-            add(format!(
-                "locks (builder '{}' runs without them)",
-                builder.name
-            ));
-        }
         for callable in [
             ("nextWorker", &builder.next_worker),
             ("nextBuild", &builder.next_build),
@@ -245,9 +239,6 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
                     format!("step {}", step.kind)
                 };
                 add(format!("{kind} (builds that reach one end in EXCEPTION)"));
-            }
-            if !step.locks.is_empty() {
-                add("step locks (steps run without them)".to_owned());
             }
             let mut kinds = Vec::new();
             unsupported_renderables(&Value::Object(step.args.clone()), &mut kinds);

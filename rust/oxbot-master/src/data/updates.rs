@@ -199,6 +199,23 @@ impl Updates {
         self.publish_step(stepid, "started").await
     }
 
+    /// A step got its locks `waited` seconds after it started; the build's lock time grows by
+    /// as much.
+    pub async fn set_step_locks_acquired(
+        &self,
+        buildid: i64,
+        stepid: i64,
+        waited_since: i64,
+    ) -> Result<(), DbError> {
+        let at = now();
+        self.db.set_step_locks_acquired_at(stepid, at).await?;
+        self.db
+            .add_build_locks_duration(buildid, at - waited_since)
+            .await?;
+        self.publish_step(stepid, "updated").await?;
+        self.publish_build(buildid, "updated").await
+    }
+
     pub async fn set_step_state_string(&self, stepid: i64, state: &str) -> Result<(), DbError> {
         self.db.set_step_state_string(stepid, state).await?;
         self.publish_step(stepid, "updated").await

@@ -50,6 +50,8 @@ struct Inner {
     callbacks: Mutex<Option<Arc<dyn PythonCallbacks>>>,
     /// What the secrets providers hold.
     secrets: Mutex<Arc<BTreeMap<String, String>>>,
+    /// The master's locks, kept across reconfigs.
+    locks: crate::process::locks::Locks,
 }
 
 impl BotMaster {
@@ -72,6 +74,7 @@ impl BotMaster {
                 builds_done: Notify::new(),
                 callbacks: Mutex::new(callbacks),
                 secrets: Mutex::default(),
+                locks: crate::process::locks::Locks::default(),
             }),
         }
     }
@@ -272,6 +275,7 @@ impl BotMaster {
                 config,
                 &self.inner.builderids.lock().expect("botmaster lock"),
             )),
+            locks: self.inner.locks.clone(),
         };
         tokio::spawn(async move {
             let brid = request.brid;

@@ -13,6 +13,7 @@ use tokio::sync::{Mutex, watch};
 use tracing::{info, warn};
 
 use crate::data::updates::Updates;
+use crate::process::locks::{LockAccess, LockGuard, Locks};
 use crate::process::properties::{Properties, RenderContext, RenderError, is_truthy};
 use crate::process::step::{
     AddedSteps, StepContext, StepError, StepFlags, compute_result_and_termination, current_summary,
@@ -55,6 +56,8 @@ pub struct BuildServices {
     /// What the secrets providers hold (`name -> value`).
     pub secrets: Arc<BTreeMap<String, String>>,
     pub triggerables: Arc<BTreeMap<String, Triggerable>>,
+    /// The master's locks.
+    pub locks: Locks,
 }
 
 /// What the build runner needs to start a build.
@@ -190,6 +193,8 @@ pub async fn run_build(
         updates,
         shared,
         stopped,
+        locks: services.locks,
+        build_locks: None,
         text: Vec::new(),
         results: Results::Success,
         added: AddedSteps::default(),
@@ -205,11 +210,16 @@ struct BuildRunner {
     results: Results,
     /// Steps the last step added to the build.
     added: AddedSteps,
+    locks: Locks,
+    /// The builder's locks, held from the `locks_acquire` step to the last step.
+    build_locks: Option<LockGuard>,
 }
 
 impl BuildRunner {
     async fn run(mut self, builder: &BuilderConfig) -> Results {
-        let (results, text) = match self.run_steps(builder).await {
+        let ran = self.run_steps(builder).await;
+        self.build_locks = None;
+        let (results, text) = match ran {
             Ok(()) => {
                 let stop_reason = self.stopped.borrow().as_ref().map(|s| s.reason.clone());
                 let mut text: Vec<String> = match self.results {
@@ -256,6 +266,18 @@ impl BuildRunner {
             .start_step(prep.0, true)
             .await
             .map_err(BuildEnd::exception)?;
+        // Buildbot adds the `locks_acquire` step when the build starts, and runs it once the
+        // worker is prepared.
+        let locks_step = if builder.locks.is_empty() {
+            None
+        } else {
+            let added = self
+                .updates
+                .add_step(buildid, "locks_acquire")
+                .await
+                .map_err(BuildEnd::exception)?;
+            Some(added.0)
+        };
         self.flush_properties().await.map_err(BuildEnd::exception)?;
         for state in ["starting", "preparing worker", "pinging worker"] {
             self.updates
@@ -280,6 +302,17 @@ impl BuildRunner {
             .finish_step(prep.0, Results::Success, false)
             .await
             .map_err(BuildEnd::exception)?;
+        if let Some(stepid) = locks_step
+            && !self
+                .acquire_build_locks(builder, stepid)
+                .await
+                .map_err(BuildEnd::exception)?
+        {
+            if let Some(stop) = self.stopped.borrow().as_ref() {
+                self.results = self.results.worst(stop.results);
+            }
+            return Ok(());
+        }
         self.updates
             .set_build_state_string(buildid, "building")
             .await
@@ -315,6 +348,49 @@ impl BuildRunner {
         Ok(())
     }
 
+    /// The builder's locks, in the `locks_acquire` step; false if the build was stopped while
+    /// it waited.
+    async fn acquire_build_locks(
+        &mut self,
+        builder: &BuilderConfig,
+        stepid: i64,
+    ) -> Result<bool, StepError> {
+        let buildid = self.shared.buildid;
+        let wants = LockAccess::from_config(&builder.locks, self.shared.worker.name())
+            .map_err(StepError::Config)?;
+        self.updates
+            .set_build_state_string(buildid, "acquiring locks")
+            .await?;
+        self.updates.start_step(stepid, false).await?;
+        let since = unix_now();
+        let Some(guard) = self.acquire_locks(wants).await else {
+            self.updates
+                .finish_step(stepid, Results::Cancelled, false)
+                .await?;
+            return Ok(false);
+        };
+        self.build_locks = Some(guard);
+        self.updates
+            .set_step_locks_acquired(buildid, stepid, since)
+            .await?;
+        self.updates
+            .set_step_state_string(stepid, "locks acquired")
+            .await?;
+        self.updates
+            .finish_step(stepid, Results::Success, false)
+            .await?;
+        Ok(true)
+    }
+
+    /// Waits for `wants`; `None` if the build is stopped first.
+    async fn acquire_locks(&self, wants: Vec<LockAccess>) -> Option<LockGuard> {
+        let mut stopped = self.stopped.clone();
+        tokio::select! {
+            guard = self.locks.acquire(wants) => Some(guard),
+            _ = stopped.wait_for(Option::is_some) => None,
+        }
+    }
+
     /// Runs one configured step and folds its result into the build's.
     async fn run_step(&mut self, config: &StepConfig) -> Result<bool, StepError> {
         let props = self.shared.properties.lock().await.clone();
@@ -323,7 +399,9 @@ impl BuildRunner {
             _ => Step::default_name(&config.kind),
         };
         let (stepid, _number, name) = self.updates.add_step(self.shared.buildid, &name).await?;
-        self.updates.start_step(stepid, true).await?;
+        self.updates
+            .start_step(stepid, config.locks.is_empty())
+            .await?;
         let do_step = match do_step_if(config.do_step_if.as_ref(), &props) {
             Ok(decision) => decision,
             Err(err) => return self.fail_step(stepid, config, &err).await,
@@ -349,6 +427,33 @@ impl BuildRunner {
         let step = match Step::from_config(config, &args, &name) {
             Ok(step) => step,
             Err(err) => return self.fail_step(stepid, config, &err).await,
+        };
+        // Held until this function returns, after the step's end is recorded.
+        let _step_locks = if config.locks.is_empty() {
+            None
+        } else {
+            let wants = match LockAccess::from_config(&config.locks, self.shared.worker.name()) {
+                Ok(wants) => wants,
+                Err(err) => {
+                    return self
+                        .fail_step(stepid, config, &StepError::Config(err))
+                        .await;
+                }
+            };
+            let since = unix_now();
+            let Some(guard) = self.acquire_locks(wants).await else {
+                self.updates
+                    .set_step_state_string(stepid, "cancelled")
+                    .await?;
+                self.updates
+                    .finish_step(stepid, Results::Cancelled, false)
+                    .await?;
+                return Ok(self.fold(config, Results::Cancelled, "cancelled".into()));
+            };
+            self.updates
+                .set_step_locks_acquired(self.shared.buildid, stepid, since)
+                .await?;
+            Some(guard)
         };
         self.updates
             .set_step_state_string(stepid, &current_summary(config, &step, &props))
@@ -553,4 +658,11 @@ fn build_properties(
         props.set("project", Value::from(ss.project.clone()), "Build");
     }
     props
+}
+
+/// Seconds since the epoch, as Buildbot's timestamps.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -5,6 +5,7 @@ pub mod botmaster;
 pub mod build;
 pub mod collapse;
 mod interpolate;
+pub mod locks;
 pub mod properties;
 pub mod remote_command;
 pub mod step;
