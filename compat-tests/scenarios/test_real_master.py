@@ -1,7 +1,10 @@
 """oxbot-worker against the real Buildbot 4.3 master (msgpack protocol): a passing, a failing
-and a stopped build, checked through Buildbot's own REST API."""
+and a stopped build, the transfer and directory steps, and a worker killed mid-build, checked
+through Buildbot's own REST API."""
 
 import json
+import os
+import signal
 import socket
 import time
 import urllib.request
@@ -18,7 +21,8 @@ from buildbot.plugins import *
 c = BuildmasterConfig = {}
 c['workers'] = [worker.Worker("w1", "pass")]
 c['protocols'] = {'msgpack_experimental_v7': {'port': %(worker_port)d}}
-c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["ok", "fails", "slow"])]
+c['schedulers'] = [schedulers.ForceScheduler(
+    name="force", builderNames=["ok", "fails", "slow", "transfers", "sleepy"])]
 def factory(command):
     f = util.BuildFactory()
     f.addStep(steps.ShellCommand(command=command, env={"GREETING": "hello"}))
@@ -27,7 +31,20 @@ c['builders'] = [
     util.BuilderConfig(name="ok", workernames=["w1"], factory=factory("echo $GREETING; echo err >&2")),
     util.BuilderConfig(name="fails", workernames=["w1"], factory=factory(["sh", "-c", "exit 3"])),
     util.BuilderConfig(name="slow", workernames=["w1"], factory=factory("echo started; sleep 60")),
+    util.BuilderConfig(name="sleepy", workernames=["w1"], factory=factory("sleep 4")),
 ]
+t = util.BuildFactory()
+t.addStep(steps.SetPropertyFromCommand(command="echo from-worker", property="said"))
+t.addStep(steps.MakeDirectory(dir="build/made"))
+t.addStep(steps.ShellCommand(command="test -d made && echo data > made/a.txt && echo up > up.txt"))
+t.addStep(steps.FileUpload(workersrc="up.txt", masterdest="uploaded.txt"))
+t.addStep(steps.DirectoryUpload(workersrc="made", masterdest="uploaded_dir"))
+t.addStep(steps.FileDownload(mastersrc="master.cfg", workerdest="down.cfg"))
+t.addStep(steps.StringDownload("some text", workerdest="string.txt"))
+t.addStep(steps.ShellCommand(command="test -f down.cfg && test -f string.txt"))
+t.addStep(steps.RemoveDirectory(dir="build/made"))
+t.addStep(steps.ShellCommand(command="test ! -e made"))
+c['builders'].append(util.BuilderConfig(name="transfers", workernames=["w1"], factory=t))
 c['www'] = dict(port=%(web_port)d)
 c['db'] = {'db_url': "sqlite:///state.sqlite"}
 c['buildbotNetUsageData'] = None
@@ -122,5 +139,29 @@ def test_oxbot_worker_builds_on_buildbot_master(real_master, tmp_path):
         real_master.api(f"builds/{slow['buildid']}", "stop", {"reason": "enough"})
         stopped = finished(slow)
         assert stopped["results"] == 6
+
+        transfers = finished(build_of("transfers"))
+        steps = real_master.api(f"builds/{transfers['buildid']}/steps")["steps"]
+        assert [s["results"] for s in steps] == [0] * len(steps), steps
+        props = real_master.api(f"builds/{transfers['buildid']}/properties")["properties"][0]
+        assert props["said"][0] == "from-worker"
+        assert (real_master.basedir / "uploaded.txt").read_text() == "up\n"
+        assert (real_master.basedir / "uploaded_dir" / "a.txt").read_text() == "data\n"
+
+        # A worker killed mid-build: Buildbot ends the build RETRY and builds the request
+        # again once the worker is back.
+        sleepy = build_of("sleepy")
+        real_master.wait(
+            lambda: any(s["name"] == "shell" and s["started_at"] for s in real_master.api(f"builds/{sleepy['buildid']}/steps")["steps"]),
+            "the sleepy step",
+        )
+        os.kill(int((wdir / "twistd.pid").read_text()), signal.SIGKILL)
+        assert finished(sleepy)["results"] == 5
+        assert run([OXBOT_WORKER, "start", wdir]).returncode == 0
+        again = real_master.wait(
+            lambda: [b for b in real_master.api(f"buildrequests/{sleepy['buildrequestid']}/builds")["builds"] if b["complete"]][1:],
+            "the retried build",
+        )
+        assert again[0]["results"] == 0, again
     finally:
         run([OXBOT_WORKER, "stop", wdir])

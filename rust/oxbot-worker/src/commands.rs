@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "shell",
     "uploadFile",
     "upload_file",
+    "uploadDirectory",
+    "upload_directory",
     "downloadFile",
     "download_file",
     "mkdir",

@@ -182,8 +182,17 @@ fn read_pid(basedir: &Path) -> Option<i32> {
         .ok()
 }
 
+/// Whether `pid` runs. A zombie (killed, not yet reaped: containers often have no init that
+/// reaps) does not.
 fn alive(pid: i32) -> bool {
-    kill(Pid::from_raw(pid), None).is_ok()
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false);
+    kill(Pid::from_raw(pid), None).is_ok() && !zombie
 }
 
 fn stop(args: &DirArgs) -> anyhow::Result<ExitCode> {
