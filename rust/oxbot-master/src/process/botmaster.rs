@@ -21,6 +21,7 @@ use crate::data::updates::Updates;
 use crate::process::build::{
     BuildControl, BuildRequestInfo, BuildServices, SourceStamp, create_build, run_build,
 };
+use crate::process::locks::LockAccess;
 use crate::worker::manager::WorkerManager;
 
 /// A build that is running now.
@@ -187,7 +188,8 @@ impl BotMaster {
         Ok(())
     }
 
-    /// An attached worker configured for the builder and idle on it, within its `max_builds`.
+    /// An attached worker configured for the builder and idle on it, within its `max_builds`,
+    /// on which the builder's locks are free (Buildbot's `canStartBuild` lock check).
     fn pick_worker(
         &self,
         builder: &BuilderConfig,
@@ -200,8 +202,15 @@ impl BotMaster {
                 .any(|b| b.worker == *name && b.builder == builder.name);
             let total = running.values().filter(|b| b.worker == *name).count();
             let limit = conn.max_builds().map_or(usize::MAX, |m| m as usize);
-            (!busy_here && total < limit).then_some(conn)
+            (!busy_here && total < limit && self.locks_available(builder, name)).then_some(conn)
         })
+    }
+
+    fn locks_available(&self, builder: &BuilderConfig, worker: &str) -> bool {
+        builder.locks.is_empty()
+            || LockAccess::from_config(&builder.locks, worker)
+                // A malformed lock fails the build, where the user sees it.
+                .map_or(true, |wants| self.inner.locks.is_available(&wants))
     }
 
     async fn request_info(

@@ -103,28 +103,16 @@ impl Locks {
         }
     }
 
+    /// Whether every access in `wants` could be claimed now (Buildbot's distributor asks this
+    /// before it starts a build).
+    pub fn is_available(&self, wants: &[LockAccess]) -> bool {
+        fits(&self.claimed.lock().expect("locks"), wants)
+    }
+
     /// Claims every access in `wants` if all are available now.
     pub fn try_acquire(&self, wants: &[LockAccess]) -> Option<LockGuard> {
         let mut claimed = self.claimed.lock().expect("locks");
-        let available = wants.iter().all(|want| {
-            let Some(have) = claimed.get(&want.key) else {
-                return true;
-            };
-            let mut counting = have.counting;
-            // The same lock twice in one list counts twice.
-            for other in wants.iter().filter(|o| o.key == want.key && !o.exclusive) {
-                counting += other.count;
-            }
-            if want.exclusive {
-                have.exclusive == 0 && have.counting == 0
-            } else {
-                have.exclusive == 0 && counting <= want.size
-            }
-        });
-        let fits_alone = wants
-            .iter()
-            .all(|want| want.exclusive || want.count <= want.size);
-        if !available || !fits_alone {
+        if !fits(&claimed, wants) {
             return None;
         }
         for want in wants {
@@ -158,6 +146,25 @@ impl Locks {
         drop(claimed);
         self.released.notify_waiters();
     }
+}
+
+/// Whether `wants`, all together, fit beside what is `claimed`.
+fn fits(claimed: &HashMap<LockKey, Claimed>, wants: &[LockAccess]) -> bool {
+    wants.iter().all(|want| {
+        let have = claimed.get(&want.key);
+        let (have_counting, have_exclusive) =
+            have.map_or((0, 0), |have| (have.counting, have.exclusive));
+        if want.exclusive {
+            return have_exclusive == 0 && have_counting == 0;
+        }
+        // The same lock twice in one list counts twice.
+        let wanted: u64 = wants
+            .iter()
+            .filter(|other| other.key == want.key && !other.exclusive)
+            .map(|other| other.count)
+            .sum();
+        have_exclusive == 0 && have_counting + wanted <= want.size
+    })
 }
 
 /// Accesses held by a build or step; dropping it releases them.
