@@ -17,6 +17,10 @@ pub struct BuildFilter {
     pub workerid: Option<i64>,
     /// Finished (`complete_at` set) or not.
     pub complete: Option<bool>,
+    /// The newest first (`ORDER BY id DESC`) instead of the oldest.
+    pub newest_first: bool,
+    /// At most this many.
+    pub limit: Option<i64>,
 }
 
 /// A build, as Buildbot's `BuildModel`.
@@ -141,7 +145,8 @@ impl Db {
         self.get_builds_where(&BuildFilter::default()).await
     }
 
-    /// Buildbot's `getBuilds(builderid, buildrequestid, workerid, complete)`, oldest first.
+    /// Buildbot's `getBuilds(builderid, buildrequestid, workerid, complete)`, oldest first
+    /// unless `newest_first`.
     pub async fn get_builds_where(&self, filter: &BuildFilter) -> Result<Vec<BuildModel>, DbError> {
         let mut sql = "SELECT * FROM builds WHERE 1 = 1".to_owned();
         let mut values = Vec::new();
@@ -160,7 +165,14 @@ impl Db {
             Some(false) => sql.push_str(" AND complete_at IS NULL"),
             None => {}
         }
-        sql.push_str(" ORDER BY id");
+        sql.push_str(if filter.newest_first {
+            " ORDER BY id DESC"
+        } else {
+            " ORDER BY id"
+        });
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {}", limit.max(0)));
+        }
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for value in values {
             query = query.bind(value);

@@ -156,6 +156,13 @@ async fn filters_order_limit_and_properties() {
     assert_eq!(ids(&body, "builds", "buildid"), [ids_.build2]);
     // SQL-backed collections count the page, in-memory ones every match.
     assert_eq!(body["meta"]["total"], 1);
+    // Paged by the database: the oldest first unless ordered, filters on `complete` first.
+    let body = get(&app, "/api/v2/builds?limit=1").await.json();
+    assert_eq!(ids(&body, "builds", "buildid"), [ids_.build1]);
+    let body = get(&app, "/api/v2/builds?complete=false&limit=1")
+        .await
+        .json();
+    assert_eq!(ids(&body, "builds", "buildid"), [ids_.build2]);
     let body = get(&app, "/api/v2/builders?limit=1").await.json();
     assert_eq!(body["meta"]["total"], 2);
     let body = get(

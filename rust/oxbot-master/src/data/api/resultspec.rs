@@ -202,6 +202,28 @@ impl ResultSpec {
         found.next().and_then(|f| f.values.first())
     }
 
+    /// `(descending, limit)` when the database can page this query itself, as Buildbot's SQL
+    /// does: a limit without offset, filters only on equality of one value and order only by
+    /// `id_field`, all of them `sql_fields`. The result is then what paging every item in
+    /// memory would give, `meta.total` included.
+    pub fn id_page(&self, id_field: &str, sql_fields: &[&str]) -> Option<(bool, i64)> {
+        let limit = self.limit.filter(|n| *n >= 0)?;
+        if self.offset.is_some_and(|o| o != 0) {
+            return None;
+        }
+        let simple_filters = self.filters.iter().all(|f| {
+            sql_fields.contains(&f.field.as_str()) && f.op == Op::Eq && f.values.len() == 1
+        });
+        if !simple_filters {
+            return None;
+        }
+        match self.order.as_slice() {
+            [] => Some((false, limit)),
+            [(field, descending)] if field == id_field => Some((*descending, limit)),
+            _ => None,
+        }
+    }
+
     /// Applies filters, ordering, paging and field selection to a collection in its default
     /// order; returns the items and Buildbot's `meta.total`.
     pub fn apply(&self, items: Vec<Value>, backing: Backing) -> (Vec<Value>, usize) {
@@ -369,6 +391,24 @@ mod tests {
             .iter()
             .map(|b| b["buildid"].as_i64().unwrap())
             .collect()
+    }
+
+    #[test]
+    fn the_database_pages_only_limits_by_id_with_plain_filters() {
+        let sql = ResourceType::Build.sql_fields().unwrap();
+        let page = |pairs: &[(&str, &[&str])]| spec(pairs).id_page("buildid", sql);
+        assert_eq!(
+            page(&[("order", &["-buildid"]), ("limit", &["50"])]),
+            Some((true, 50))
+        );
+        assert_eq!(
+            page(&[("complete", &["true"]), ("limit", &["5"])]),
+            Some((false, 5))
+        );
+        assert_eq!(page(&[("order", &["-buildid"])]), None);
+        assert_eq!(page(&[("limit", &["5"]), ("offset", &["5"])]), None);
+        assert_eq!(page(&[("limit", &["5"]), ("order", &["-number"])]), None);
+        assert_eq!(page(&[("limit", &["5"]), ("buildid__gt", &["2"])]), None);
     }
 
     #[test]
