@@ -3,7 +3,7 @@
 //! engine writes state.
 
 use oxbot_core::Results;
-use oxbot_db::{Db, DbError, NewBuildset};
+use oxbot_db::{Db, DbError, NewBuildset, now};
 use serde_json::{Map, Value, json};
 
 use crate::data::api::resources;
@@ -32,12 +32,6 @@ fn slugify(name: &str) -> String {
             }
         })
         .collect()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 impl Updates {
@@ -199,18 +193,14 @@ impl Updates {
         self.publish_step(stepid, "started").await
     }
 
-    /// A step got its locks `waited` seconds after it started; the build's lock time grows by
-    /// as much.
-    pub async fn set_step_locks_acquired(
-        &self,
-        buildid: i64,
-        stepid: i64,
-        waited_since: i64,
-    ) -> Result<(), DbError> {
+    /// A step got its locks now; the build's lock time grows by the time since the step
+    /// started.
+    pub async fn set_step_locks_acquired(&self, buildid: i64, stepid: i64) -> Result<(), DbError> {
         let at = now();
+        let started_at = self.db.get_step(stepid).await?.started_at.unwrap_or(at);
         self.db.set_step_locks_acquired_at(stepid, at).await?;
         self.db
-            .add_build_locks_duration(buildid, at - waited_since)
+            .add_build_locks_duration(buildid, at - started_at)
             .await?;
         self.publish_step(stepid, "updated").await?;
         self.publish_build(buildid, "updated").await

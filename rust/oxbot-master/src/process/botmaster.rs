@@ -21,7 +21,7 @@ use crate::data::updates::Updates;
 use crate::process::build::{
     BuildControl, BuildRequestInfo, BuildServices, SourceStamp, create_build, run_build,
 };
-use crate::process::locks::LockAccess;
+use crate::process::locks::{LockAccess, Locks};
 use crate::worker::manager::WorkerManager;
 
 /// A build that is running now.
@@ -52,7 +52,7 @@ struct Inner {
     /// What the secrets providers hold.
     secrets: Mutex<Arc<BTreeMap<String, String>>>,
     /// The master's locks, kept across reconfigs.
-    locks: crate::process::locks::Locks,
+    locks: Locks,
 }
 
 impl BotMaster {
@@ -75,7 +75,7 @@ impl BotMaster {
                 builds_done: Notify::new(),
                 callbacks: Mutex::new(callbacks),
                 secrets: Mutex::default(),
-                locks: crate::process::locks::Locks::default(),
+                locks: Locks::default(),
             }),
         }
     }

@@ -362,7 +362,6 @@ impl BuildRunner {
             .set_build_state_string(buildid, "acquiring locks")
             .await?;
         self.updates.start_step(stepid, false).await?;
-        let since = unix_now();
         let Some(guard) = self.acquire_locks(wants).await else {
             self.updates
                 .finish_step(stepid, Results::Cancelled, false)
@@ -371,7 +370,7 @@ impl BuildRunner {
         };
         self.build_locks = Some(guard);
         self.updates
-            .set_step_locks_acquired(buildid, stepid, since)
+            .set_step_locks_acquired(buildid, stepid)
             .await?;
         self.updates
             .set_step_state_string(stepid, "locks acquired")
@@ -440,7 +439,6 @@ impl BuildRunner {
                         .await;
                 }
             };
-            let since = unix_now();
             let Some(guard) = self.acquire_locks(wants).await else {
                 self.updates
                     .set_step_state_string(stepid, "cancelled")
@@ -451,7 +449,7 @@ impl BuildRunner {
                 return Ok(self.fold(config, Results::Cancelled, "cancelled".into()));
             };
             self.updates
-                .set_step_locks_acquired(self.shared.buildid, stepid, since)
+                .set_step_locks_acquired(self.shared.buildid, stepid)
                 .await?;
             Some(guard)
         };
@@ -658,11 +656,4 @@ fn build_properties(
         props.set("project", Value::from(ss.project.clone()), "Build");
     }
     props
-}
-
-/// Seconds since the epoch, as Buildbot's timestamps.
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }

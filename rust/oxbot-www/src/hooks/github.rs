@@ -11,6 +11,7 @@
 //! no skip check and no files.
 
 use hmac::{Hmac, KeyInit, Mac};
+use oxbot_core::config::string_list;
 use oxbot_master::control::ChangeSpec;
 use serde_json::{Map, Value};
 
@@ -50,19 +51,7 @@ impl Options {
                 "not supported yet by oxbot: the github change hook's 'class' option".to_owned(),
             ));
         }
-        let strings = |key: &str| -> Option<Vec<String>> {
-            get(key).map(|v| {
-                v.as_array()
-                    .map(|items| {
-                        items
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            })
-        };
+        let strings = |key: &str| get(key).map(|v| string_list(Some(v)));
         Ok(Options {
             strict: truthy(get("strict")),
             secret,

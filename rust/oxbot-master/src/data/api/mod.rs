@@ -226,12 +226,9 @@ impl DataApi {
                 if let Some(Value::Bool(complete)) = spec.eq_value("complete") {
                     filter.complete = Some(*complete);
                 }
-                // Filters other than `complete` apply to the page, as in Buildbot's SQL.
-                let only_complete = spec.filters.iter().all(|f| f.field == "complete");
-                let sql_fields = ResourceType::Build.sql_fields().unwrap_or(&[]);
-                if let Some((newest_first, limit)) = spec.id_page("buildid", sql_fields)
-                    && only_complete
-                {
+                // `complete` is the one filter this query hands to the database; with any
+                // other, every build is read and paged in memory.
+                if let Some((newest_first, limit)) = spec.id_page("buildid", &["complete"]) {
                     filter.newest_first = newest_first;
                     filter.limit = Some(limit);
                 }

@@ -203,16 +203,16 @@ impl ResultSpec {
     }
 
     /// `(descending, limit)` when the database can page this query itself, as Buildbot's SQL
-    /// does: a limit without offset, filters only on equality of one value and order only by
-    /// `id_field`, all of them `sql_fields`. The result is then what paging every item in
-    /// memory would give, `meta.total` included.
-    pub fn id_page(&self, id_field: &str, sql_fields: &[&str]) -> Option<(bool, i64)> {
+    /// does: a limit without offset, filters only on equality of one value of `db_fields` (the
+    /// fields the query filters in the database) and order only by `id_field`. The result is
+    /// then what paging every item in memory would give, `meta.total` included.
+    pub fn id_page(&self, id_field: &str, db_fields: &[&str]) -> Option<(bool, i64)> {
         let limit = self.limit.filter(|n| *n >= 0)?;
         if self.offset.is_some_and(|o| o != 0) {
             return None;
         }
         let simple_filters = self.filters.iter().all(|f| {
-            sql_fields.contains(&f.field.as_str()) && f.op == Op::Eq && f.values.len() == 1
+            db_fields.contains(&f.field.as_str()) && f.op == Op::Eq && f.values.len() == 1
         });
         if !simple_filters {
             return None;
