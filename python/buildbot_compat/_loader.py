@@ -100,6 +100,7 @@ def _exec_config(basedir, absolute, filename):
     local = {"basedir": absolute, "__file__": real_path}
     old_path = sys.path[:]
     sys.path.insert(0, absolute)
+    added_builtins = _legacy.install_builtins()
     try:
         try:
             exec(compile(source, path, "exec"), local)
@@ -117,6 +118,7 @@ def _exec_config(basedir, absolute, filename):
             ) from None
     finally:
         sys.path[:] = old_path
+        _legacy.remove_builtins(added_builtins)
     if "BuildmasterConfig" not in local:
         raise ConfigErrors([f"Configuration file {path!r} does not define 'BuildmasterConfig'"])
     return local["BuildmasterConfig"]

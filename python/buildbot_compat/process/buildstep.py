@@ -40,7 +40,7 @@ COMMON_PARAMS = [
     "warnOnFailure", "warnOnWarnings", "workdir",
 ]
 
-_USER_HOOKS = ("run", "start", "commandComplete", "evaluateCommand", "createSummary")
+_USER_HOOKS = ("run", "start", "commandComplete", "evaluateCommand", "createSummary", "setBuild")
 
 # Attributes Buildbot renders before a step runs (plus each class's own `renderables`).
 _BASE_RENDERABLES = ("description", "descriptionDone", "descriptionSuffix", "workdir")
@@ -195,6 +195,12 @@ class BuildStep(_describe.Described):
                 setattr(self, name, self.build.render_now(value))
         if self.workdir is None:
             self.workdir = self.build.workdir
+        # The 0.8 hook: a step class that overrides `setBuild` sees the build before it runs.
+        if _user_defines(type(self), "setBuild"):
+            self.setBuild(self.build)
+
+    def setBuild(self, build):
+        self.build = build
 
     def _run_build_time(self):
         cls = type(self)

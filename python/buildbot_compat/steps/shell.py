@@ -31,12 +31,18 @@ class ShellCommand(ShellMixin, BuildStep):
     def __init__(self, *args, **kwargs):
         if args:
             kwargs.setdefault("command", args[0])
-        if kwargs.get("command") is None and type(self).command is None:
+        # As in Buildbot, only ShellCommand itself needs a command here: a subclass may set it
+        # later (a class attribute, or `setCommand()` in an old-style `setBuild` hook).
+        if kwargs.get("command") is None and type(self) is ShellCommand:
             error("ShellCommand's `command' argument is not specified")
         super().__init__(**kwargs)
         for key in ShellMixin._shell_mixin_args:
             if key in self._args:
                 setattr(self, key, self._args[key])
+
+    def setCommand(self, command):
+        """The 0.8 way to set the command from a hook, before the step runs."""
+        self.command = command
 
     def run(self):
         """Buildbot 4.3's ``ShellCommand.run()``, which user subclasses reach through
