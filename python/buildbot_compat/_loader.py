@@ -188,8 +188,12 @@ def _apply_legacy_keys(c):
         _legacy.deprecated("c['status']", "c['services']")
         status = list(c.pop("status") or [])
         for target in status:
-            if isinstance(target, WebStatus) and target.http_port and "www" not in c:
-                c["www"] = {"port": target.http_port}
+            if isinstance(target, WebStatus):
+                www, unsupported = target._www()
+                for line in unsupported:
+                    _legacy.warn(line)
+                if www.get("port") and "www" not in c:
+                    c["www"] = www
         c["services"] = list(c.get("services") or []) + [
             s for s in status if not isinstance(s, WebStatus)]
     for old, new in (("projectName", "title"), ("projectURL", "titleURL"),

@@ -50,3 +50,16 @@ class LockAccess(_describe.Described):
 
     def _describe(self):
         return {"$lock_access": self.mode, "lock": self.lockid._describe(), "count": self.count}
+
+
+class SlaveLock(WorkerLock):
+    """0.8's name for ``WorkerLock``; ``maxCountForSlave`` is ``maxCountForWorker``."""
+
+    def __init__(self, name, maxCount=1, maxCountForSlave=None, maxCountForWorker=None, **kwargs):
+        from buildbot_compat import _legacy
+
+        _legacy.deprecated("buildbot.locks.SlaveLock", "buildbot.locks.WorkerLock")
+        if maxCountForSlave is not None:
+            _legacy.deprecated("SlaveLock(maxCountForSlave=...)", "maxCountForWorker")
+            maxCountForWorker = maxCountForSlave
+        super().__init__(name, maxCount, maxCountForWorker=maxCountForWorker, **kwargs)

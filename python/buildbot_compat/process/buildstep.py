@@ -17,6 +17,7 @@ from buildbot_compat.process import remotecommand
 from buildbot_compat.process.logobserver import (  # noqa: F401 - Buildbot's module has them
     LogLineObserver,
     LogObserver,
+    OutputProgressObserver,
 )
 from buildbot_compat.process.remotecommand import (  # noqa: F401
     RemoteCommand,

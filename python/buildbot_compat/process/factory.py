@@ -1,7 +1,13 @@
 """``BuildFactory``: the ordered steps of a builder."""
 
-from buildbot_compat import _describe
+from buildbot_compat import _describe, _legacy
 from buildbot_compat.config.errors import error
+
+
+def s(steptype, **kwargs):
+    """0.8's step specification: the step ``steptype(**kwargs)``."""
+    _legacy.deprecated("buildbot.process.factory.s(StepClass, **kwargs)", "StepClass(**kwargs)")
+    return steptype(**kwargs)
 
 
 class BuildFactory(_describe.Described):
@@ -14,9 +20,16 @@ class BuildFactory(_describe.Described):
         if steps:
             self.addSteps(steps)
 
-    def addStep(self, step):
+    def addStep(self, step, **kwargs):
         from buildbot_compat.process.buildstep import BuildStep
 
+        if isinstance(step, type) and issubclass(step, BuildStep):
+            # 0.8: `addStep(ShellCommand, command=...)`, the class and its arguments.
+            _legacy.deprecated("addStep(StepClass, **kwargs)", "addStep(StepClass(**kwargs))")
+            step = step(**kwargs)
+        elif kwargs:
+            error(f"addStep() takes a step and no keyword arguments (got {sorted(kwargs)})")
+            return
         if not isinstance(step, BuildStep):
             error(f"{step!r} is not a BuildStep nor an IBuildStepFactory")
             return

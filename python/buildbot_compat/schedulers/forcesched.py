@@ -19,6 +19,10 @@ RESERVED_NAMES = ("owner", "builderNames", "builderid")
 IDENTIFIER = re.compile(r"^[a-zA-Z_-][a-zA-Z0-9._-]*$")
 
 
+class ValidationError(ValueError):
+    """Raised by a parameter (or a ForceScheduler's ``force``) to refuse what the user entered."""
+
+
 def _spec_attributes(cls):
     """Buildbot's ``accumulateClassList`` over ``spec_attributes``: base classes first."""
     names = []

@@ -210,3 +210,16 @@ class SetPropertyFromCommand(ShellCommand):
 TreeSize = step_class(_MODULE, "TreeSize", base=ShellCommand, name="treesize")
 PerlModuleTest = step_class(_MODULE, "PerlModuleTest", base=Test)
 from buildbot_compat.steps.shellsequence import ShellSequence  # noqa: E402,F401 - old path
+
+
+# Names older Buildbot versions exported here, and what they became.
+_RENAMED = {"SetProperty": "SetPropertyFromCommand"}
+
+
+def __getattr__(name):
+    if name in _RENAMED:
+        from buildbot_compat import _legacy
+
+        _legacy.deprecated(f"buildbot.steps.shell.{name}", f"buildbot.steps.shell.{_RENAMED[name]}")
+        return globals()[_RENAMED[name]]
+    raise AttributeError(f"module 'buildbot.steps.shell' has no attribute {name!r}")
