@@ -26,6 +26,19 @@ _BUILDER_RENAMES = {
 }
 
 
+def merge_requests(val):
+    """A 0.8 ``mergeRequests`` value as ``collapseRequests``: True/False as they are; a
+    function ``f(builder, req1, req2)`` called with today's arguments minus the master."""
+    if not callable(val):
+        return val
+
+    def collapse(master, builder, req1, req2):
+        return val(builder, req1, req2)
+
+    collapse.__qualname__ = getattr(val, "__qualname__", "mergeRequests")
+    return collapse
+
+
 _DICT_VIEWS = (type({}.keys()), type({}.values()))
 
 
@@ -44,7 +57,7 @@ def builder_kwargs(kwargs):
             out["tags"] = [val] if val else []
         elif key == "mergeRequests":
             deprecated("mergeRequests", "collapseRequests")
-            out["collapseRequests"] = val
+            out["collapseRequests"] = merge_requests(val)
         else:
             out[key] = val
     return out

@@ -200,7 +200,8 @@ def _apply_legacy_keys(c):
                      ("mergeRequests", "collapseRequests")):
         if old in c:
             _legacy.deprecated(f"c['{old}']", f"c['{new}']")
-            c.setdefault(new, c.pop(old))
+            value = c.pop(old)
+            c.setdefault(new, _legacy.merge_requests(value) if old == "mergeRequests" else value)
     for key in ("eventHorizon", "logHorizon", "buildHorizon", "debugPassword"):
         if key in c:
             _legacy.deprecated(f"c['{key}']", "c['configurators'] (JanitorConfigurator)")

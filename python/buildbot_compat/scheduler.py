@@ -22,5 +22,6 @@ def __getattr__(name):
     from buildbot_compat import _legacy
 
     module, new = _MOVED[name]
-    _legacy.deprecated(f"buildbot.scheduler.{name}", f"buildbot.schedulers.{module}.{new}")
+    if name != "Scheduler":  # the class itself says it is today's SingleBranchScheduler
+        _legacy.deprecated(f"buildbot.scheduler.{name}", f"buildbot.schedulers.{module}.{new}")
     return getattr(importlib.import_module(f"buildbot_compat.schedulers.{module}"), new)

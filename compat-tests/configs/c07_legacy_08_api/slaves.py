@@ -1,0 +1,10 @@
+# A helper module next to master.cfg, reloaded the 0.8 way.
+from buildbot.buildslave import BuildSlave
+from buildbot.buildslave.ec2 import EC2LatentBuildSlave
+
+PASSWORDS = {"slave1": "pw", "slave2": "pw"}
+
+
+def setup(c):
+    c['slaves'] = [BuildSlave(name, pw, max_builds=1) for name, pw in PASSWORDS.items()]
+    c['slaves'].append(EC2LatentBuildSlave("ec2-slave", "pw", "m3.xlarge", ami="ami-0"))
