@@ -29,7 +29,7 @@ KNOWN_KEYS = {
 MODELLED_KEYS = {
     "title", "titleURL", "buildbotURL", "db", "db_url", "workers", "protocols", "www",
     "change_source", "schedulers", "builders", "properties", "multiMaster", "services",
-    "collapseRequests", "secretsProviders",
+    "collapseRequests", "secretsProviders", "prioritizeBuilders", "select_next_worker",
 }
 
 WWW_KEYS = {
@@ -250,6 +250,9 @@ def _load_global(c, out):
     ):
         if c.get(name) is not None and not callable(c[name]):
             error(message)
+    for name, key in (("prioritizeBuilders", "prioritize_builders"),
+                      ("select_next_worker", "select_next_worker")):
+        out[key] = _describe.value(c[name]) if callable(c.get(name)) else None
 
     out["protocols"] = _load_protocols(c)
     out["multi_master"] = bool(c.get("multiMaster", False))

@@ -137,3 +137,11 @@ class ChangeView:
 
 def call_change_predicate(fn, change_json):
     return bool(fn(ChangeView(json.loads(change_json))))
+
+
+def call_distributor_hook(fn, hook, args_json, bridge):
+    """A build request distributor hook (``nextWorker``, ``prioritizeBuilders``...); see
+    ``_distributor``."""
+    from buildbot_compat import _distributor
+
+    return _distributor.call(fn, hook, args_json, bridge)

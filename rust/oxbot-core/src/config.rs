@@ -45,6 +45,13 @@ pub struct MasterConfig {
     /// `c['collapseRequests']`: `true`, `false`, a Python handle, or `None` (Buildbot's default
     /// rule). A builder's own `collapse_requests` wins over it.
     pub collapse_requests: Option<Value>,
+    /// `c['prioritizeBuilders']`: a Python handle, or `None` for Buildbot's order (highest
+    /// request priority, then oldest request, then name).
+    #[serde(default)]
+    pub prioritize_builders: Option<Value>,
+    /// `c['select_next_worker']`: the `nextWorker` of builders that set none.
+    #[serde(default)]
+    pub select_next_worker: Option<Value>,
     /// `c['secretsProviders']`, each as described (a `kind`, `name` and `args` object).
     pub secrets_providers: Vec<Value>,
     /// The other `BuildmasterConfig` keys the config sets (`caches`, `revlink`, `mq`,

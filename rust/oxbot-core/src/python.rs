@@ -42,6 +42,60 @@ pub trait PythonCallbacks: Send + Sync {
     /// function gets a change object with Buildbot's attributes, made from `change` in its
     /// REST shape.
     fn change_predicate(&self, handle: u64, change: &Value) -> Result<bool, String>;
+
+    /// Calls one of the build request distributor's hooks with `args` (see
+    /// [`DistributorHook`] for what each takes). The answer is `{"result": ..., "workers":
+    /// {name: {"quarantine_timeout": seconds, "quarantined_for": seconds or null}}}`: the
+    /// hook's result and what it did to the quarantine of the workers it got. `host` serves
+    /// the hook's reads of the data API (`master.data.get`, as [`StepRequest::DataGet`]).
+    fn distributor_hook(
+        &self,
+        handle: u64,
+        hook: DistributorHook,
+        args: &Value,
+        host: Box<dyn StepHost>,
+    ) -> Result<Value, String>;
+}
+
+/// The configuration's callables that steer the build request distributor, with the objects
+/// Buildbot passes them made from JSON: a builder is `{"name", "builderid", "tags",
+/// "workernames", "properties", "description", "project", "oldest_request_time",
+/// "newest_complete_time", "highest_priority", "building"}`, a worker `{"name", "info",
+/// "properties", "available", "quarantine_timeout", "in_quarantine"}`, a request `{"id",
+/// "bsid", "builderid", "buildername", "priority", "submitted_at", "waited_for", "reason",
+/// "properties": {name: [value, source]}, "sources": [{"codebase", "branch", ...,
+/// "changes": [...]}]}` and a request dict (for `collapseRequests`) has the data API's
+/// buildrequest fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistributorHook {
+    /// `nextWorker(builder, workers, request)`; args `{"builder", "workers", "request"}`;
+    /// the result is the index of the chosen worker, or null.
+    NextWorker,
+    /// `nextBuild(builder, requests)`; args `{"builder", "requests"}`; the result is the
+    /// index of the chosen request, or null.
+    NextBuild,
+    /// `canStartBuild(builder, workerforbuilder, request)`; args `{"builder", "worker",
+    /// "request"}`; the result is a bool.
+    CanStartBuild,
+    /// `c['prioritizeBuilders'](master, builders)`; args `{"builders"}`; the result is the
+    /// names of the builders to try, in order.
+    PrioritizeBuilders,
+    /// `collapseRequests(master, builder, request1, request2)`; args `{"builder",
+    /// "request1", "request2"}`; the result is a bool.
+    CollapseRequests,
+}
+
+impl DistributorHook {
+    /// The hook's name in Buildbot's configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            DistributorHook::NextWorker => "nextWorker",
+            DistributorHook::NextBuild => "nextBuild",
+            DistributorHook::CanStartBuild => "canStartBuild",
+            DistributorHook::PrioritizeBuilders => "prioritizeBuilders",
+            DistributorHook::CollapseRequests => "collapseRequests",
+        }
+    }
 }
 
 /// The handle number of a `{"$python": n}` description.

@@ -447,6 +447,7 @@ impl Master {
             }
         }
         let text = |key: &str| params.get(key).and_then(Value::as_str).map(str::to_owned);
+        let priority = force_priority(&sched, &params)?;
         let reason = text("reason").unwrap_or_else(|| "force build".to_owned());
         let owner = text("owner")
             .or_else(|| text("username"))
@@ -535,6 +536,7 @@ impl Master {
                 reason: format!("A build was forced by '{owner}': {reason}"),
                 properties,
                 builderids,
+                priority,
                 ..NewBuildset::default()
             })
             .await
@@ -601,6 +603,40 @@ fn new_change(spec: ChangeSpec) -> oxbot_db::NewChange {
         repository: spec.repository,
         codebase: spec.codebase.unwrap_or_default(),
         project: spec.project,
+    }
+}
+
+/// The forced build's priority: the form's priority field (an int, or its text), 0 when
+/// empty; anything else is the field's error, worded as Python's `int()` words it.
+fn force_priority(
+    sched: &SchedulerConfig,
+    params: &Map<String, Value>,
+) -> Result<i64, ControlError> {
+    let field = sched
+        .args
+        .get("priority_field")
+        .and_then(Value::as_str)
+        .unwrap_or("priority");
+    match params.get(field) {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64().unwrap_or_default()),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(0),
+        Some(Value::String(text)) if text.trim().parse::<i64>().is_ok() => {
+            Ok(text.trim().parse().unwrap_or_default())
+        }
+        Some(other) => {
+            let shown = match other {
+                Value::String(text) => format!("'{text}'"),
+                other => other.to_string(),
+            };
+            Err(ControlError::Invalid {
+                message: format!("invalid literal for int() with base 10: {shown}"),
+                fields: BTreeMap::from([(
+                    field.to_owned(),
+                    format!("invalid literal for int() with base 10: {shown}"),
+                )]),
+            })
+        }
     }
 }
 

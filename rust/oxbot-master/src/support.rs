@@ -71,6 +71,15 @@ fn unsupported_renderables(value: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// `BuildmasterConfig` keys whose settings change nothing oxbot does: oxbot sends no usage
+/// data, and its caches are not sized by the configuration.
+const NO_EFFECT_KEYS: &[&str] = &[
+    "buildbotNetUsageData",
+    "caches",
+    "buildCacheSize",
+    "changeCacheSize",
+];
+
 /// Change hook dialects the web port serves.
 pub const SUPPORTED_HOOK_DIALECTS: &[&str] = &["base", "github", "gitlab"];
 
@@ -187,6 +196,15 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
                 "scheduler {} ('{}' never starts builds)",
                 scheduler.kind, scheduler.name
             ));
+        } else if scheduler
+            .args
+            .get("priority")
+            .is_some_and(|p| !p.is_null() && !p.is_i64())
+        {
+            add(format!(
+                "a scheduler priority that is not an int ('{}' adds its buildsets with priority 0)",
+                scheduler.name
+            ));
         } else if matches!(
             scheduler.kind.as_str(),
             "SingleBranchScheduler" | "AnyBranchScheduler"
@@ -210,26 +228,6 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
         if let Some(kind) = &builder.factory.unsupported_kind {
             add(format!("{kind} (builder '{}')", builder.name));
         }
-        if builder
-            .collapse_requests
-            .as_ref()
-            .or(config.collapse_requests.as_ref())
-            .is_some_and(|c| c.get("$python").is_some())
-        {
-            add(format!(
-                "collapseRequests callables (builder '{}' does not collapse requests)",
-                builder.name
-            ));
-        }
-        for callable in [
-            ("nextWorker", &builder.next_worker),
-            ("nextBuild", &builder.next_build),
-            ("canStartBuild", &builder.can_start_build),
-        ] {
-            if callable.1.is_some() {
-                add(format!("{} (builder '{}')", callable.0, builder.name));
-            }
-        }
         for step in &builder.factory.steps {
             let runs_in_python = crate::steps::PythonStep::runs_in_python(&step.args);
             if !SUPPORTED_STEPS.contains(&step.kind.as_str()) && !runs_in_python {
@@ -247,6 +245,16 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
                     "renderable {kind} (the step using it ends in EXCEPTION)"
                 ));
             }
+        }
+    }
+    for key in config.other.keys() {
+        let simple_mq = key == "mq"
+            && config.other[key]
+                .get("type")
+                .and_then(Value::as_str)
+                .is_none_or(|kind| kind == "simple");
+        if !NO_EFFECT_KEYS.contains(&key.as_str()) && !simple_mq {
+            add(format!("c['{key}'] (oxbot runs as if it were not set)"));
         }
     }
     for provider in &config.secrets_providers {

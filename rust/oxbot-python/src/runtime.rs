@@ -11,7 +11,9 @@
 use std::sync::Mutex;
 
 use oxbot_core::config::Map;
-use oxbot_core::python::{PythonCallbacks, StepEvent, StepHost, StepRequest, StepRun};
+use oxbot_core::python::{
+    DistributorHook, PythonCallbacks, StepEvent, StepHost, StepRequest, StepRun,
+};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -151,6 +153,43 @@ impl PythonCallbacks for ConfigCallbacks {
     }
 
     fn run_step(&self, handle: u64, host: Box<dyn StepHost>) -> Result<StepRun, String> {
+        let text = self.call_with_bridge(handle, "run_step", Vec::new(), host)?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("a custom step's result oxbot cannot read: {e}"))
+    }
+
+    fn distributor_hook(
+        &self,
+        handle: u64,
+        hook: DistributorHook,
+        args: &serde_json::Value,
+        host: Box<dyn StepHost>,
+    ) -> Result<serde_json::Value, String> {
+        let hook_name = Python::attach(|py| {
+            pyo3::types::PyString::new(py, hook.name())
+                .into_any()
+                .unbind()
+        });
+        let text = self.call_with_bridge(
+            handle,
+            "call_distributor_hook",
+            vec![hook_name, Self::json_arg(args)],
+            host,
+        )?;
+        parse_json(&text)
+    }
+}
+
+impl ConfigCallbacks {
+    /// Calls `_runtime.<function>(handle object, *args, bridge)`, where the bridge serves the
+    /// Python's requests through `host` until the call returns.
+    fn call_with_bridge(
+        &self,
+        handle: u64,
+        function: &str,
+        mut args: Vec<Py<PyAny>>,
+        host: Box<dyn StepHost>,
+    ) -> Result<String, String> {
         let bridge = Python::attach(|py| {
             Py::new(
                 py,
@@ -160,12 +199,10 @@ impl PythonCallbacks for ConfigCallbacks {
             )
             .map_err(|e| describe_exception(py, &e))
         })?;
-        let arg = Python::attach(|py| bridge.clone_ref(py).into_any());
-        let result = self.call(handle, "run_step", vec![arg], |r| r.extract::<String>());
+        args.push(Python::attach(|py| bridge.clone_ref(py).into_any()));
+        let result = self.call(handle, function, args, |r| r.extract::<String>());
         bridge.get().close();
-        let text = result?;
-        serde_json::from_str(&text)
-            .map_err(|e| format!("a custom step's result oxbot cannot read: {e}"))
+        result
     }
 }
 

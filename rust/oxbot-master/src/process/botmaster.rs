@@ -9,11 +9,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use oxbot_core::Results;
 use oxbot_core::config::{BuilderConfig, MasterConfig};
-use oxbot_core::python::PythonCallbacks;
+use oxbot_core::python::{DistributorHook, PythonCallbacks, handle_of};
 use oxbot_db::Db;
+use serde_json::json;
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
@@ -21,6 +23,8 @@ use crate::data::updates::Updates;
 use crate::process::build::{
     BuildControl, BuildRequestInfo, BuildServices, SourceStamp, create_build, run_build,
 };
+use crate::process::collapse::{self, CollapseRule};
+use crate::process::distributor_hooks::{DistributorHooks, QuarantineChange};
 use crate::process::locks::{LockAccess, Locks};
 use crate::worker::manager::WorkerManager;
 
@@ -53,6 +57,8 @@ struct Inner {
     secrets: Mutex<Arc<BTreeMap<String, String>>>,
     /// The master's locks, kept across reconfigs.
     locks: Locks,
+    /// Workers' quarantine, as the distributor hooks set it.
+    quarantine: Mutex<HashMap<String, Quarantine>>,
 }
 
 impl BotMaster {
@@ -76,6 +82,7 @@ impl BotMaster {
                 callbacks: Mutex::new(callbacks),
                 secrets: Mutex::default(),
                 locks: Locks::default(),
+                quarantine: Mutex::default(),
             }),
         }
     }
@@ -123,7 +130,9 @@ impl BotMaster {
         }
     }
 
-    /// One pass of the distributor.
+    /// One pass of the distributor: the builders with unclaimed requests (after collapsing),
+    /// in `prioritizeBuilders` order, each given builds as Buildbot's `BasicBuildChooser`
+    /// would.
     async fn distribute(&self) -> Result<(), oxbot_db::DbError> {
         let config = self.inner.config.lock().expect("botmaster lock").clone();
         let builderids = self
@@ -132,78 +141,266 @@ impl BotMaster {
             .lock()
             .expect("botmaster lock")
             .clone();
+        let hooks = self
+            .inner
+            .callbacks
+            .lock()
+            .expect("botmaster lock")
+            .clone()
+            .map(|callbacks| DistributorHooks::new(callbacks, self.inner.db.clone()));
         let mut pending = Vec::new();
         for builder in &config.builders {
             let Some(&builderid) = builderids.get(&builder.name) else {
                 continue;
             };
             let mut requests = self.inner.db.unclaimed_build_requests(builderid).await?;
-            // The builder's `collapseRequests`, else `c['collapseRequests']`; Buildbot's
-            // default is to collapse.
-            let collapse = builder
-                .collapse_requests
-                .as_ref()
-                .or(config.collapse_requests.as_ref());
-            if requests.len() > 1 && collapse.is_none_or(|c| c != &serde_json::Value::Bool(false)) {
-                if collapse.is_some_and(|c| c.get("$python").is_some()) {
-                    // A callable: reported at start; requests are not collapsed.
-                } else {
+            if requests.len() > 1 {
+                let rule =
+                    self.collapse_rule(&config, builder, builderid, &requests, hooks.as_ref());
+                if let Some(rule) = rule.await? {
                     let collapsed =
-                        crate::process::collapse::collapse_pending(&self.inner.updates, &requests)
-                            .await?;
+                        collapse::collapse_pending(&self.inner.updates, &requests, &rule).await?;
                     requests.retain(|r| !collapsed.contains(&r.buildrequestid));
                 }
             }
-            if let Some(oldest) = requests.first() {
-                pending.push((oldest.submitted_at, builder, builderid, requests));
+            if !requests.is_empty() {
+                pending.push(Pending {
+                    builder,
+                    builderid,
+                    requests,
+                });
             }
         }
-        // Builders with the oldest request go first (Buildbot's default prioritizeBuilders).
-        pending.sort_by_key(|(oldest, ..)| *oldest);
-        for (_, builder, builderid, requests) in pending {
-            for request in requests {
-                let Some(worker) = self.pick_worker(builder) else {
-                    break;
-                };
-                let masterid = self.inner.updates.masterid();
-                match self
-                    .inner
-                    .db
-                    .claim_build_requests(&[request.buildrequestid], masterid)
-                    .await
-                {
-                    Ok(()) => {}
-                    Err(oxbot_db::DbError::Conflict(_)) => continue,
-                    Err(err) => return Err(err),
-                }
-                self.inner
-                    .updates
-                    .build_requests_claimed(&[request.buildrequestid])
-                    .await?;
-                let info = self.request_info(builderid, &request).await?;
-                self.start_build(Arc::new(builder.clone()), &config, info, worker)
-                    .await;
-            }
+        let pending = self.prioritize(&config, pending, hooks.as_ref()).await?;
+        for builder in pending {
+            self.start_builds_on(&config, builder, hooks.as_ref())
+                .await?;
         }
         Ok(())
     }
 
-    /// An attached worker configured for the builder and idle on it, within its `max_builds`,
-    /// on which the builder's locks are free (Buildbot's `canStartBuild` lock check).
-    fn pick_worker(
+    /// How a builder's requests collapse: its `collapseRequests`, else
+    /// `c['collapseRequests']`, else Buildbot's default rule; `None` when they don't.
+    async fn collapse_rule(
         &self,
+        config: &MasterConfig,
         builder: &BuilderConfig,
-    ) -> Option<Arc<crate::worker::connection::WorkerConnection>> {
-        let running = self.inner.running.lock().expect("botmaster lock");
-        builder.workernames.iter().find_map(|name| {
-            let conn = self.inner.workers.connection(name)?;
-            let busy_here = running
-                .values()
-                .any(|b| b.worker == *name && b.builder == builder.name);
-            let total = running.values().filter(|b| b.worker == *name).count();
-            let limit = conn.max_builds().map_or(usize::MAX, |m| m as usize);
-            (!busy_here && total < limit && self.locks_available(builder, name)).then_some(conn)
+        builderid: i64,
+        requests: &[oxbot_db::BuildRequestModel],
+        hooks: Option<&DistributorHooks>,
+    ) -> Result<Option<CollapseRule>, oxbot_db::DbError> {
+        let setting = builder
+            .collapse_requests
+            .as_ref()
+            .or(config.collapse_requests.as_ref());
+        Ok(match setting {
+            Some(serde_json::Value::Bool(false)) => None,
+            Some(value) => match (handle_of(value), hooks) {
+                (Some(handle), Some(hooks)) => Some(CollapseRule::Hook {
+                    hooks: hooks.clone(),
+                    handle,
+                    builder: hooks
+                        .builder_view(builder, builderid, requests, self.building(&builder.name))
+                        .await?,
+                }),
+                _ => Some(CollapseRule::Default),
+            },
+            None => Some(CollapseRule::Default),
         })
+    }
+
+    /// The builders to try, in order: `c['prioritizeBuilders']` if set (a builder it leaves
+    /// out gets no builds this time), else Buildbot's order: highest request priority, then
+    /// oldest request, then name.
+    async fn prioritize<'c>(
+        &self,
+        config: &MasterConfig,
+        mut pending: Vec<Pending<'c>>,
+        hooks: Option<&DistributorHooks>,
+    ) -> Result<Vec<Pending<'c>>, oxbot_db::DbError> {
+        pending.sort_by(|a, b| {
+            let key = |p: &Pending<'_>| {
+                (
+                    std::cmp::Reverse(p.requests.iter().map(|r| r.priority).max()),
+                    p.requests.iter().map(|r| r.submitted_at).min(),
+                    p.builder.name.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        let (Some(handle), Some(hooks)) = (
+            config.prioritize_builders.as_ref().and_then(handle_of),
+            hooks,
+        ) else {
+            return Ok(pending);
+        };
+        if pending.is_empty() {
+            return Ok(pending);
+        }
+        let mut views = Vec::with_capacity(pending.len());
+        for p in &pending {
+            views.push(
+                hooks
+                    .builder_view(
+                        p.builder,
+                        p.builderid,
+                        &p.requests,
+                        self.building(&p.builder.name),
+                    )
+                    .await?,
+            );
+        }
+        let order = match hooks
+            .call(
+                handle,
+                DistributorHook::PrioritizeBuilders,
+                json!({"builders": views}),
+            )
+            .await
+        {
+            Ok(answer) => oxbot_core::config::string_list(Some(&answer.result)),
+            Err(err) => {
+                warn!(cause = %err, "prioritizeBuilders failed; builders keep the default order");
+                return Ok(pending);
+            }
+        };
+        let mut ordered = Vec::with_capacity(order.len());
+        for name in order {
+            if let Some(index) = pending.iter().position(|p| p.builder.name == name) {
+                ordered.push(pending.swap_remove(index));
+            }
+        }
+        Ok(ordered)
+    }
+
+    /// Starts what builds it can on one builder (Buildbot's `BasicBuildChooser`): take a
+    /// request (`nextBuild`, else the first by priority and age), a worker for it
+    /// (`nextWorker`, else the first available one), and check the pair (`canStartBuild`,
+    /// with the builder's locks); a worker that cannot take the request is offered to the
+    /// next one first, and a request no worker can take waits for the next pass.
+    async fn start_builds_on(
+        &self,
+        config: &MasterConfig,
+        pending: Pending<'_>,
+        hooks: Option<&DistributorHooks>,
+    ) -> Result<(), oxbot_db::DbError> {
+        let Pending {
+            builder,
+            builderid,
+            mut requests,
+        } = pending;
+        let next_worker = builder
+            .next_worker
+            .as_ref()
+            .or(config.select_next_worker.as_ref())
+            .and_then(handle_of);
+        let has_hooks = next_worker.is_some()
+            || builder.next_build.is_some()
+            || builder.can_start_build.is_some();
+        let builder_view = match hooks {
+            Some(hooks) if has_hooks => Some(
+                hooks
+                    .builder_view(builder, builderid, &requests, self.building(&builder.name))
+                    .await?,
+            ),
+            _ => None,
+        };
+        let mut chooser = Chooser {
+            builder,
+            hooks,
+            builder_view,
+            next_worker,
+            pool: Vec::new(),
+            preferred: Vec::new(),
+            views: HashMap::new(),
+        };
+        while !requests.is_empty() {
+            let Some(index) = chooser.next_build(&requests).await? else {
+                break;
+            };
+            if chooser.pool.is_empty() && chooser.preferred.is_empty() {
+                chooser.pool = self.available_workers(builder);
+            }
+            let Some(first) = chooser.pop_next_worker(self, &requests[index]).await? else {
+                break;
+            };
+            let request = requests.remove(index);
+            let mut recycled = Vec::new();
+            let mut worker = Some(first);
+            while let Some(name) = worker.take() {
+                if chooser.can_start_build(self, &name, &request).await? {
+                    worker = Some(name);
+                    break;
+                }
+                recycled.push(name);
+                worker = chooser.pop_next_worker(self, &request).await?;
+            }
+            chooser.preferred.splice(0..0, recycled);
+            let Some(name) = worker else {
+                continue;
+            };
+            let Some(conn) = self.inner.workers.connection(&name) else {
+                continue;
+            };
+            let masterid = self.inner.updates.masterid();
+            match self
+                .inner
+                .db
+                .claim_build_requests(&[request.buildrequestid], masterid)
+                .await
+            {
+                Ok(()) => {}
+                Err(oxbot_db::DbError::Conflict(_)) => continue,
+                Err(err) => return Err(err),
+            }
+            self.inner
+                .updates
+                .build_requests_claimed(&[request.buildrequestid])
+                .await?;
+            let info = self.request_info(builderid, &request).await?;
+            self.start_build(Arc::new(builder.clone()), config, info, conn)
+                .await;
+        }
+        Ok(())
+    }
+
+    /// The attached workers configured for the builder that could take one of its builds
+    /// now: idle on it, within their `max_builds`, not in quarantine.
+    fn available_workers(&self, builder: &BuilderConfig) -> Vec<String> {
+        let running = self.inner.running.lock().expect("botmaster lock");
+        let quarantine = self.inner.quarantine.lock().expect("botmaster lock");
+        let now = Instant::now();
+        builder
+            .workernames
+            .iter()
+            .filter(|name| {
+                let Some(conn) = self.inner.workers.connection(name) else {
+                    return false;
+                };
+                let busy_here = running
+                    .values()
+                    .any(|b| b.worker == **name && b.builder == builder.name);
+                let total = running.values().filter(|b| b.worker == **name).count();
+                let limit = conn.max_builds().map_or(usize::MAX, |m| m as usize);
+                let quarantined = quarantine
+                    .get(*name)
+                    .and_then(|q| q.until)
+                    .is_some_and(|until| until > now);
+                !busy_here && total < limit && !quarantined
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// How many builds of the builder run now.
+    fn building(&self, builder: &str) -> usize {
+        self.inner
+            .running
+            .lock()
+            .expect("botmaster lock")
+            .values()
+            .filter(|b| b.builder == builder)
+            .count()
     }
 
     fn locks_available(&self, builder: &BuilderConfig, worker: &str) -> bool {
@@ -211,6 +408,48 @@ impl BotMaster {
             || LockAccess::from_config(&builder.locks, worker)
                 // A malformed lock fails the build, where the user sees it.
                 .map_or(true, |wants| self.inner.locks.is_available(&wants))
+    }
+
+    /// A worker as the hooks see it.
+    fn worker_view(&self, name: &str) -> serde_json::Value {
+        let conn = self.inner.workers.connection(name);
+        let quarantine = self.inner.quarantine.lock().expect("botmaster lock");
+        let state = quarantine.get(name);
+        json!({
+            "name": name,
+            "info": conn.as_ref().map(|c| c.info()),
+            "properties": conn
+                .as_ref()
+                .map(|c| c.properties().into_iter().collect::<serde_json::Map<_, _>>()),
+            "available": true,
+            "quarantine_timeout": state.map_or(QUARANTINE_INITIAL_TIMEOUT, |q| q.timeout),
+            "in_quarantine": state
+                .and_then(|q| q.until)
+                .is_some_and(|until| until > Instant::now()),
+        })
+    }
+
+    /// Applies what a hook did to workers' quarantine; a worker put in quarantine gets no
+    /// builds until it ends, and the distributor runs again then.
+    fn apply_quarantine(&self, workers: &std::collections::BTreeMap<String, QuarantineChange>) {
+        let mut quarantine = self.inner.quarantine.lock().expect("botmaster lock");
+        for (name, change) in workers {
+            let state = quarantine.entry(name.clone()).or_insert(Quarantine {
+                timeout: QUARANTINE_INITIAL_TIMEOUT,
+                until: None,
+            });
+            state.timeout = change.quarantine_timeout;
+            if let Some(seconds) = change.quarantined_for {
+                let duration = std::time::Duration::from_secs_f64(seconds.max(0.0));
+                state.until = Some(Instant::now() + duration);
+                info!(worker = %name, seconds, "worker put in quarantine");
+                let this = self.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(duration).await;
+                    this.wake();
+                });
+            }
+        }
     }
 
     async fn request_info(
@@ -362,5 +601,159 @@ impl BotMaster {
             }
             notified.await;
         }
+    }
+}
+
+/// Buildbot's initial quarantine timeout of a worker, in seconds.
+const QUARANTINE_INITIAL_TIMEOUT: f64 = 10.0;
+
+/// A worker's quarantine: the timeout of its next one, and when the current one ends.
+struct Quarantine {
+    timeout: f64,
+    until: Option<Instant>,
+}
+
+/// A builder with unclaimed requests, during one distributor pass.
+struct Pending<'c> {
+    builder: &'c BuilderConfig,
+    builderid: i64,
+    /// Highest priority first, then oldest.
+    requests: Vec<oxbot_db::BuildRequestModel>,
+}
+
+/// Buildbot's `BasicBuildChooser` for one builder during one pass: which request next, and
+/// which worker for it.
+struct Chooser<'c> {
+    builder: &'c BuilderConfig,
+    hooks: Option<&'c DistributorHooks>,
+    /// The builder as the hooks see it (made when it has hooks).
+    builder_view: Option<serde_json::Value>,
+    /// `nextWorker`, else `c['select_next_worker']`.
+    next_worker: Option<u64>,
+    /// Workers not offered yet.
+    pool: Vec<String>,
+    /// Workers that could not take an earlier request: offered first.
+    preferred: Vec<String>,
+    /// Requests as the hooks see them, made once per pass.
+    views: HashMap<i64, serde_json::Value>,
+}
+
+impl<'c> Chooser<'c> {
+    /// The hooks and the builder's view when `handle` is one of its hooks.
+    fn hook(&self, handle: Option<u64>) -> Option<(&'c DistributorHooks, u64, serde_json::Value)> {
+        Some((self.hooks?, handle?, self.builder_view.clone()?))
+    }
+
+    async fn request_view(
+        &mut self,
+        hooks: &DistributorHooks,
+        request: &oxbot_db::BuildRequestModel,
+    ) -> Result<serde_json::Value, oxbot_db::DbError> {
+        if let Some(view) = self.views.get(&request.buildrequestid) {
+            return Ok(view.clone());
+        }
+        let view = hooks.request_view(&self.builder.name, request).await?;
+        self.views.insert(request.buildrequestid, view.clone());
+        Ok(view)
+    }
+
+    /// The index of the request to start next; `None` to stop for this pass.
+    async fn next_build(
+        &mut self,
+        requests: &[oxbot_db::BuildRequestModel],
+    ) -> Result<Option<usize>, oxbot_db::DbError> {
+        let handle = self.builder.next_build.as_ref().and_then(handle_of);
+        let Some((hooks, handle, builder)) = self.hook(handle) else {
+            return Ok(Some(0));
+        };
+        let mut views = Vec::with_capacity(requests.len());
+        for request in requests {
+            views.push(self.request_view(hooks, request).await?);
+        }
+        let args = json!({"builder": builder, "requests": views});
+        Ok(
+            match hooks.call(handle, DistributorHook::NextBuild, args).await {
+                Ok(answer) => answer
+                    .result
+                    .as_u64()
+                    .map(|i| i as usize)
+                    .filter(|i| *i < requests.len()),
+                Err(err) => {
+                    warn!(builder = %self.builder.name, cause = %err, "nextBuild failed");
+                    None
+                }
+            },
+        )
+    }
+
+    /// The next worker to offer `request`: a recycled one first, else one of the pool.
+    async fn pop_next_worker(
+        &mut self,
+        botmaster: &BotMaster,
+        request: &oxbot_db::BuildRequestModel,
+    ) -> Result<Option<String>, oxbot_db::DbError> {
+        if !self.preferred.is_empty() {
+            return Ok(Some(self.preferred.remove(0)));
+        }
+        if self.pool.is_empty() {
+            return Ok(None);
+        }
+        let Some((hooks, handle, builder)) = self.hook(self.next_worker) else {
+            return Ok(Some(self.pool.remove(0)));
+        };
+        let workers: Vec<_> = self.pool.iter().map(|n| botmaster.worker_view(n)).collect();
+        let request = self.request_view(hooks, request).await?;
+        let args = json!({"builder": builder, "workers": workers, "request": request});
+        Ok(
+            match hooks.call(handle, DistributorHook::NextWorker, args).await {
+                Ok(answer) => {
+                    botmaster.apply_quarantine(&answer.workers);
+                    answer
+                        .result
+                        .as_u64()
+                        .map(|i| i as usize)
+                        .filter(|i| *i < self.pool.len())
+                        .map(|i| self.pool.remove(i))
+                }
+                Err(err) => {
+                    warn!(builder = %self.builder.name, cause = %err, "nextWorker failed");
+                    None
+                }
+            },
+        )
+    }
+
+    /// Whether `worker` can run `request` now: the builder's locks are free on it, and
+    /// `canStartBuild` agrees.
+    async fn can_start_build(
+        &mut self,
+        botmaster: &BotMaster,
+        worker: &str,
+        request: &oxbot_db::BuildRequestModel,
+    ) -> Result<bool, oxbot_db::DbError> {
+        if !botmaster.locks_available(self.builder, worker) {
+            return Ok(false);
+        }
+        let handle = self.builder.can_start_build.as_ref().and_then(handle_of);
+        let Some((hooks, handle, builder)) = self.hook(handle) else {
+            return Ok(true);
+        };
+        let request = self.request_view(hooks, request).await?;
+        let args = json!({"builder": builder, "worker": botmaster.worker_view(worker), "request": request});
+        Ok(
+            match hooks
+                .call(handle, DistributorHook::CanStartBuild, args)
+                .await
+            {
+                Ok(answer) => {
+                    botmaster.apply_quarantine(&answer.workers);
+                    answer.result == serde_json::Value::Bool(true)
+                }
+                Err(err) => {
+                    warn!(builder = %self.builder.name, worker, cause = %err, "canStartBuild failed");
+                    false
+                }
+            },
+        )
     }
 }

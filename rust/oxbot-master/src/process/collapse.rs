@@ -3,7 +3,8 @@
 //! makes redundant is claimed and completed SKIPPED, so one build serves both. Two requests
 //! are compatible when their buildsets have the same codebases with the same repository,
 //! branch and project, both or neither come from changes (else the same revision), no patch,
-//! and the same scheduler-given properties.
+//! and the same scheduler-given properties. A `collapseRequests` callable decides instead
+//! when the configuration sets one.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,21 @@ use oxbot_db::{BuildRequestModel, Db, DbError};
 use serde_json::Value;
 
 use crate::data::updates::Updates;
+use crate::process::distributor_hooks::DistributorHooks;
+use oxbot_core::python::DistributorHook;
+
+/// Which requests collapse.
+pub enum CollapseRule {
+    /// Buildbot's `BuildRequest.canBeCollapsed`.
+    Default,
+    /// The configuration's `collapseRequests(master, builder, new, old)`.
+    Hook {
+        hooks: DistributorHooks,
+        handle: u64,
+        /// The builder as the hook sees it.
+        builder: Value,
+    },
+}
 
 /// What of a source stamp decides whether requests collapse.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,17 +83,20 @@ async fn key(db: &Db, bsid: i64) -> Result<CollapseKey, DbError> {
     })
 }
 
-/// Collapses the unclaimed `requests` of one builder (oldest first) into the newest
-/// compatible one; returns the ids of the requests it completed.
+/// Collapses the unclaimed `requests` of one builder into the newest compatible one;
+/// returns the ids of the requests it completed.
 pub async fn collapse_pending(
     updates: &Updates,
     requests: &[BuildRequestModel],
+    rule: &CollapseRule,
 ) -> Result<Vec<i64>, DbError> {
     let db = updates.db();
     let mut collapsed = Vec::new();
     let mut keys = Vec::with_capacity(requests.len());
-    for request in requests {
-        keys.push(key(db, request.buildsetid).await?);
+    if let CollapseRule::Default = rule {
+        for request in requests {
+            keys.push(key(db, request.buildsetid).await?);
+        }
     }
     for (newest, newer) in requests.iter().enumerate().rev() {
         if collapsed.contains(&newer.buildrequestid) {
@@ -89,9 +108,34 @@ pub async fn collapse_pending(
             {
                 continue;
             }
-            let same_buildset = older.buildsetid == newer.buildsetid;
-            let compatible = same_buildset
-                || (keys[index] == keys[newest] && keys[index].sources.values().all(|s| !s.patch));
+            let compatible = match rule {
+                CollapseRule::Default => {
+                    older.buildsetid == newer.buildsetid
+                        || (keys[index] == keys[newest]
+                            && keys[index].sources.values().all(|s| !s.patch))
+                }
+                CollapseRule::Hook {
+                    hooks,
+                    handle,
+                    builder,
+                } => {
+                    let args = serde_json::json!({
+                        "builder": builder,
+                        "request1": hooks.request_dict(newer.buildrequestid).await?,
+                        "request2": hooks.request_dict(older.buildrequestid).await?,
+                    });
+                    match hooks
+                        .call(*handle, DistributorHook::CollapseRequests, args)
+                        .await
+                    {
+                        Ok(answer) => answer.result == Value::Bool(true),
+                        Err(err) => {
+                            tracing::warn!(cause = %err, "collapseRequests failed; the requests are not collapsed");
+                            false
+                        }
+                    }
+                }
+            };
             if !compatible {
                 continue;
             }

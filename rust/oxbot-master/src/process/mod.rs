@@ -4,6 +4,7 @@
 pub mod botmaster;
 pub mod build;
 pub mod collapse;
+pub mod distributor_hooks;
 mod interpolate;
 pub mod locks;
 pub mod properties;

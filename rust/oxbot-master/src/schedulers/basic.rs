@@ -37,6 +37,7 @@ pub struct BranchScheduler {
     tree_stable: Option<Duration>,
     per_branch: bool,
     reason: String,
+    priority: i64,
 }
 
 impl BranchScheduler {
@@ -94,6 +95,7 @@ impl BranchScheduler {
                 .map(Duration::from_secs_f64),
             per_branch: config.kind == "AnyBranchScheduler",
             reason: super::reason(config),
+            priority: super::priority(config),
         })
     }
 
@@ -196,6 +198,7 @@ impl BranchScheduler {
             reason: self.reason.clone(),
             properties: self.properties.clone(),
             builderids: self.builderids.clone(),
+            priority: self.priority,
             ..NewBuildset::default()
         };
         match updates.add_buildset(buildset).await {

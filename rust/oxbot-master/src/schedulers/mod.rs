@@ -27,6 +27,17 @@ pub fn buildset_properties(config: &SchedulerConfig) -> Vec<(String, Value, Stri
 
 /// The buildset reason: the scheduler's `reason`, or Buildbot's default, with `%(classname)s`
 /// and `%(name)s` filled in.
+/// The scheduler's `priority` for the buildsets it adds from changes (Buildbot's
+/// `addBuildsetForChanges`); 0 when unset. A callable priority is listed as not supported
+/// and counts as 0.
+pub fn priority(config: &SchedulerConfig) -> i64 {
+    config
+        .args
+        .get("priority")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+}
+
 pub fn reason(config: &SchedulerConfig) -> String {
     config
         .args

@@ -16,7 +16,6 @@ use oxbot_core::python::{PythonCallbacks, StepEvent, StepHost, StepRequest};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
-use crate::data::api::{DataError, DataResult};
 use crate::process::remote_command::{RemoteCommand, RemoteError, Stream};
 use crate::process::step::{StepContext, StepError, prefix_lines};
 use crate::steps::Step;
@@ -210,15 +209,10 @@ async fn serve(
             Ok(Value::Null)
         }
         StepRequest::DataGet { path, params } => {
-            let api = crate::data::api::DataApi::new(ctx.updates.db().clone());
-            let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            match api.get(&path, &params).await {
-                Ok(DataResult::Collection { items, .. }) => Ok(Value::Array(items)),
-                Ok(DataResult::Single { item, .. }) => Ok(item),
-                Ok(DataResult::Raw { body, .. }) => Ok(Value::String(body)),
-                Err(DataError::NotFound(_)) => Ok(Value::Null),
-                Err(err) => Err(StepError::Config(format!("master.data.get: {err}"))),
-            }
+            crate::data::api::DataApi::new(ctx.updates.db().clone())
+                .get_value(&path, &params)
+                .await
+                .map_err(|err| StepError::Config(format!("master.data.get: {err}")))
         }
         StepRequest::AddSteps { steps, at_end } => {
             let steps = steps

@@ -118,6 +118,23 @@ impl DataApi {
             .clone()
     }
 
+    /// A read for the configuration's Python (`master.data.get(path)`): a collection as a
+    /// list, one object as itself, a raw log as its text, and nothing found as null.
+    pub async fn get_value(
+        &self,
+        path: &[String],
+        params: &QueryParams,
+    ) -> Result<Value, DataError> {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        match self.get(&path, params).await {
+            Ok(DataResult::Collection { items, .. }) => Ok(Value::Array(items)),
+            Ok(DataResult::Single { item, .. }) => Ok(item),
+            Ok(DataResult::Raw { body, .. }) => Ok(Value::String(body)),
+            Err(DataError::NotFound(_)) => Ok(Value::Null),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Answers a GET of `path` (segments after `/api/v2/`, percent-decoded) with the query
     /// `params`: the path is matched first (unknown: `InvalidPath`), then the query is
     /// checked (`BadQuery`), then the objects are read (missing: `NotFound`).
