@@ -3,10 +3,11 @@
 
 from buildbot_compat import _legacy
 from buildbot_compat._generic import stand_in_getattr
+from buildbot_compat.buildslave import SlaveNaming
 from buildbot_compat.worker import EC2LatentWorker
 
 
-class EC2LatentBuildSlave(EC2LatentWorker):
+class EC2LatentBuildSlave(SlaveNaming, EC2LatentWorker):
     def __init__(self, name, password, instance_type=None, ami=None, **kwargs):
         _legacy.deprecated("buildbot.buildslave.ec2.EC2LatentBuildSlave",
                            "buildbot.plugins.worker.EC2LatentWorker")

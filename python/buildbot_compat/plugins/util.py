@@ -49,3 +49,12 @@ class repo:  # noqa: N801 - Buildbot's namespace name
 
     DownloadsFromChangeSource = _described_class(__name__, "DownloadsFromChangeSource")
     DownloadsFromProperties = _described_class(__name__, "DownloadsFromProperties")
+
+
+def __getattr__(name):
+    # 0.8.14's `util` namespace also held the password checkers of the 0.8 web UI's Authz.
+    if name in ("BasicAuth", "HTPasswdAprAuth"):
+        from buildbot_compat.status.web import auth
+
+        return getattr(auth, name)
+    raise AttributeError(f"module 'buildbot.plugins.util' has no attribute {name!r}")

@@ -47,6 +47,10 @@ _USER_HOOKS = ("run", "start", "commandComplete", "evaluateCommand", "createSumm
 _BASE_RENDERABLES = ("description", "descriptionDone", "descriptionSuffix", "workdir")
 
 
+# Arguments every 0.8 LoggingBuildStep took (Source steps included).
+_LOGGING_STEP_PARAMS = {"logfiles", "lazylogfiles"}
+
+
 def _user_defines(cls, name):
     """Whether a user class (one not from the shim) defines `name` before the shim's own."""
     for klass in cls.__mro__:
@@ -96,6 +100,14 @@ class BuildStep(_describe.Described):
         for key in COMMON_PARAMS:
             if key in kwargs:
                 setattr(self, key, kwargs.pop(key))
+        for key in _LOGGING_STEP_PARAMS.intersection(kwargs):
+            # 0.8 gave every LoggingBuildStep (source steps too) these; steps that no longer
+            # take them only lose the extra log files.
+            from buildbot_compat import _legacy
+
+            _legacy.warn(f"DEPRECATED: '{type(self).__name__}({key}=...)' is an argument of 0.8 "
+                         "LoggingBuildStep that this step no longer takes; oxbot ignores it")
+            del kwargs[key]
         if kwargs and type(self)._kind() != "Python":
             error(f"{type(self)}.__init__ got unexpected keyword argument(s) {list(kwargs)}")
         self._args = own
