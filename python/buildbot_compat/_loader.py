@@ -404,6 +404,9 @@ def _load_workers(c):
     if not isinstance(workers, (list, tuple)):
         error("c['workers'] must be a list")
         return []
+    from buildbot_compat.buildslave import SlaveNaming
+
+    legacy_names = []
     for w in workers:
         if not isinstance(w, AbstractWorker):
             error(f"c['workers'] must be a list of Worker instances but there is {w!r}")
@@ -412,7 +415,12 @@ def _load_workers(c):
         problems = []
         if name in ("debug", "change", "status"):
             problems.append(f"worker name {name!r} is reserved")
-        if not isinstance(name, str) or not IDENT_RE.match(name):
+        if isinstance(w, SlaveNaming) and isinstance(name, str) and name and \
+                not IDENT_RE.match(name):
+            # 0.8 took any slave name ("10.6_i386", "FreeBSD-stable/12"); 0.9 made them
+            # identifiers. A 0.8 BuildSlave keeps its name.
+            legacy_names.append(name)
+        elif not isinstance(name, str) or not IDENT_RE.match(name):
             problems.append(f"worker name {name!r} is not an identifier")
         if not name:
             problems.append(f"worker name {name!r} cannot be an empty string")
@@ -422,6 +430,10 @@ def _load_workers(c):
             error(message)
         if problems:
             return []
+    if legacy_names:
+        more = f" and {len(legacy_names) - 1} more" if len(legacy_names) > 1 else ""
+        _legacy.warn(f"DEPRECATED: BuildSlave names that are not identifiers "
+                     f"({legacy_names[0]!r}{more}): Buildbot 0.9+ rejects them, oxbot keeps them")
     return [w._describe() for w in workers]
 
 

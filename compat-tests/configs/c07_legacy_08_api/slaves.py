@@ -2,7 +2,7 @@
 from buildbot.buildslave import BuildSlave
 from buildbot.buildslave.ec2 import EC2LatentBuildSlave
 
-PASSWORDS = {"slave1": "pw", "slave2": "pw"}
+PASSWORDS = {"slave1": "pw", "slave2": "pw", "osx-10.6_i386": "pw"}
 
 
 def setup(c):
