@@ -21,7 +21,7 @@ from buildbot_compat.www import (  # noqa: F401
     BitbucketAuth, CustomAuth, EnableSchedulerEndpointMatcher, ForceBuildEndpointMatcher,
     GitHubAuth, GitLabAuth, GoogleAuth, HTPasswdAuth, LdapUserInfo, RebuildBuildEndpointMatcher,
     RemoteUserAuth, RolesFromDomain, RolesFromEmails, RolesFromGroups, RolesFromOwner,
-    RolesFromUsername, StopBuildEndpointMatcher, UserPasswordAuth,
+    RolesFromUsername, StopBuildEndpointMatcher, UserPasswordAuth, fnmatchStrMatcher, reStrMatcher,
 )
 from buildbot_compat._generic import described_class as _described_class
 
@@ -33,8 +33,7 @@ _names = [
     "JanitorConfigurator", "KubeCtlProxyConfigLoader", "KubeHardcodedConfig",
     "KubeInClusterConfigLoader", "LogLineObserver", "OldBuildCanceller", "ParameterGroup",
     "PasswordManhole", "Project", "QuickBuildFactory", "RevlinkMatch", "SourceStampFilter",
-    "TelnetManhole", "Trial", "URLForBuild", "enforceChosenWorker", "fnmatchStrMatcher",
-    "reStrMatcher",
+    "TelnetManhole", "Trial", "URLForBuild", "enforceChosenWorker",
 ]
 for _name in _names:
     globals()[_name] = _described_class(__name__, _name)

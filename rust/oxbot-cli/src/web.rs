@@ -13,20 +13,30 @@ pub(crate) fn change_hook_auth(
     oxbot_www::hooks::auth::HookAuth::from_www(&config.www.other).map_err(anyhow::Error::msg)
 }
 
+/// `c['www']`'s `auth`, `authz` and `allowed_origins`; an error names what oxbot cannot
+/// honour, and the master does not start.
+pub(crate) fn web_auth(
+    config: &oxbot_core::config::MasterConfig,
+) -> anyhow::Result<oxbot_www::auth::WebAuth> {
+    oxbot_www::auth::WebAuth::from_config(config).map_err(anyhow::Error::msg)
+}
+
 /// The web router for a started master.
 pub(crate) fn router(
     master: &Master,
     change_hook_auth: Option<oxbot_www::hooks::auth::HookAuth>,
+    web_auth: oxbot_www::auth::WebAuth,
 ) -> axum::Router {
     let mut buildbot_url = master.config().buildbot_url.clone();
     if !buildbot_url.ends_with('/') {
         buildbot_url.push('/');
     }
-    oxbot_www::router(oxbot_www::WwwState {
+    let router = oxbot_www::router(oxbot_www::WwwState {
         data: master.data_api(),
         mq: master.mq().clone(),
         control: Arc::new(master.clone()),
         buildbot_url,
         change_hook_auth,
-    })
+    });
+    oxbot_www::auth::apply(router, web_auth, master.data_api())
 }

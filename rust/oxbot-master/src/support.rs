@@ -153,6 +153,107 @@ fn change_hook_gaps(www: &oxbot_core::config::Map) -> Vec<String> {
     out
 }
 
+/// The `c['www']['auth']` kinds the web port serves.
+pub const SUPPORTED_AUTH: &[&str] = &[
+    "NoAuth",
+    "UserPasswordAuth",
+    "HTPasswdAuth",
+    "RemoteUserAuth",
+];
+
+/// The `util.Authz` endpoint and role matchers the web port runs (all of Buildbot 4.3's).
+pub const SUPPORTED_AUTHZ_MATCHERS: &[&str] = &[
+    "AnyEndpointMatcher",
+    "AnyControlEndpointMatcher",
+    "ForceBuildEndpointMatcher",
+    "StopBuildEndpointMatcher",
+    "RebuildBuildEndpointMatcher",
+    "EnableSchedulerEndpointMatcher",
+    "ViewBuildsEndpointMatcher",
+    "BranchEndpointMatcher",
+    "RolesFromGroups",
+    "RolesFromEmails",
+    "RolesFromDomain",
+    "RolesFromOwner",
+    "RolesFromUsername",
+];
+
+/// What of `c['www']`'s `auth` and `authz` the web port cannot honour (the master does not
+/// start with any of it, rather than let everyone in or no one).
+fn auth_gaps(www: &oxbot_core::config::Map) -> Vec<String> {
+    let mut out = Vec::new();
+    let named = |value: &Value| {
+        let kind = value.get("kind").and_then(Value::as_str);
+        match (kind, value.get("subclass").and_then(Value::as_str)) {
+            (Some(kind), Some(subclass)) => Some(format!("{subclass} (a subclass of {kind})")),
+            (Some(_), None) => None,
+            (None, _) => Some(
+                value
+                    .get("repr")
+                    .and_then(Value::as_str)
+                    .unwrap_or("a Python object")
+                    .to_owned(),
+            ),
+        }
+    };
+    if let Some(auth) = www.get("auth").filter(|v| !v.is_null()) {
+        let kind = auth.get("kind").and_then(Value::as_str).unwrap_or("");
+        if let Some(name) = named(auth) {
+            out.push(format!(
+                "c['www']['auth'] = {name} (the master does not start)"
+            ));
+        } else if !SUPPORTED_AUTH.contains(&kind) {
+            out.push(format!(
+                "c['www']['auth'] = {kind} (the master does not start; oxbot serves {})",
+                SUPPORTED_AUTH.join(", ")
+            ));
+        } else if auth
+            .pointer("/args/userInfoProvider")
+            .is_some_and(|v| !v.is_null())
+        {
+            out.push(format!(
+                "{kind}(userInfoProvider=...) (the master does not start)"
+            ));
+        }
+    }
+    if let Some(authz) = www.get("authz").filter(|v| !v.is_null()) {
+        let args = authz.get("args");
+        let entries = ["allowRules", "roleMatchers"]
+            .iter()
+            .filter_map(|k| args.and_then(|a| a.get(*k)).and_then(Value::as_array))
+            .flatten();
+        let kind = authz.get("kind").and_then(Value::as_str).unwrap_or("");
+        if let Some(name) = named(authz).or_else(|| (kind != "Authz").then(|| kind.to_owned())) {
+            out.push(format!(
+                "c['www']['authz'] = {name} (the master does not start)"
+            ));
+        }
+        for entry in entries {
+            let kind = entry.get("kind").and_then(Value::as_str).unwrap_or("");
+            if let Some(name) = named(entry)
+                .or_else(|| (!SUPPORTED_AUTHZ_MATCHERS.contains(&kind)).then(|| kind.to_owned()))
+            {
+                out.push(format!(
+                    "the authz matcher {name} (the master does not start)"
+                ));
+            }
+        }
+        if let Some(matcher) = args
+            .and_then(|a| a.get("stringsMatcher"))
+            .filter(|v| !v.is_null())
+        {
+            let kind = matcher.get("kind").and_then(Value::as_str);
+            if !matches!(kind, Some("fnmatchStrMatcher" | "reStrMatcher")) {
+                out.push(format!(
+                    "Authz(stringsMatcher={}) (the master does not start; util.fnmatchStrMatcher and util.reStrMatcher are supported)",
+                    named(matcher).or(kind.map(str::to_owned)).unwrap_or_default()
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// One line per configured feature the engine does not run yet, in config order, without
 /// repeats.
 pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
@@ -274,12 +375,21 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
     for key in config.www.other.keys() {
         if !matches!(
             key.as_str(),
-            "allowed_origins" | "json_cache_seconds" | "change_hook_dialects" | "change_hook_auth"
+            "allowed_origins"
+                | "json_cache_seconds"
+                | "change_hook_dialects"
+                | "change_hook_auth"
+                | "auth"
+                | "authz"
+                | "cookie_expiration_time"
         ) {
             add(format!("c['www']['{key}']"));
         }
     }
     for line in change_hook_gaps(&config.www.other) {
+        add(line);
+    }
+    for line in auth_gaps(&config.www.other) {
         add(line);
     }
     if !config.www.plugins.is_empty() {
@@ -295,7 +405,7 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
 mod tests {
     use serde_json::json;
 
-    use super::change_hook_gaps;
+    use super::{auth_gaps, change_hook_gaps};
 
     #[test]
     fn change_hooks_oxbot_cannot_serve_are_named() {
@@ -317,5 +427,30 @@ mod tests {
                 "c['www']['change_hook_auth'] entry \"unix\" (only \"file:<path>\" and \"memory:<user>:<password>\"; the master does not start)",
             ]
         );
+    }
+
+    #[test]
+    fn auth_kinds_oxbot_cannot_serve_are_named() {
+        let www = json!({
+            "auth": {"kind": "GitHubAuth", "args": {"args": ["id", "secret"]}},
+            "authz": {"kind": "Authz", "args": {
+                "allowRules": [
+                    {"kind": "AnyControlEndpointMatcher", "args": {"role": "admins"}},
+                    {"kind": "AnyEndpointMatcher", "subclass": "Mine", "args": {"role": "x"}},
+                ],
+                "roleMatchers": [{"kind": "RolesFromUsername", "args": {}}],
+                "stringsMatcher": {"$python": 2, "repr": "my_matcher"},
+            }},
+        });
+        assert_eq!(
+            auth_gaps(www.as_object().unwrap()),
+            vec![
+                "c['www']['auth'] = GitHubAuth (the master does not start; oxbot serves NoAuth, UserPasswordAuth, HTPasswdAuth, RemoteUserAuth)",
+                "the authz matcher Mine (a subclass of AnyEndpointMatcher) (the master does not start)",
+                "Authz(stringsMatcher=my_matcher) (the master does not start; util.fnmatchStrMatcher and util.reStrMatcher are supported)",
+            ]
+        );
+        let fine = json!({"auth": {"kind": "UserPasswordAuth", "args": {"users": {"a": "b"}}}});
+        assert!(auth_gaps(fine.as_object().unwrap()).is_empty());
     }
 }

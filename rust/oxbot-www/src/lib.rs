@@ -2,7 +2,9 @@
 //! envelope, query language and error bodies, the JSON-RPC control API, the change hooks
 //! (`/change_hook/<dialect>`, [`hooks`]), and the UI's static page. [`router`] builds the routes (tests call it without a socket); [`serve`] runs them.
 
+pub mod auth;
 mod error;
+mod fnmatch;
 pub mod hooks;
 mod rest;
 mod ws;

@@ -145,6 +145,7 @@ fn rpc_error(status: StatusCode, id: Option<&Value>, code: i64, message: Value) 
 pub(crate) async fn post(
     State(state): State<WwwState>,
     Path(path): Path<String>,
+    user: Option<axum::Extension<crate::auth::SessionUser>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -220,8 +221,9 @@ pub(crate) async fn post(
         );
     };
     let mut params = params.clone();
-    // Buildbot sets the owner from the session; without auth every user is anonymous.
-    params.insert("owner".to_owned(), json!("anonymous"));
+    // Buildbot sets the owner from the session (anonymous without one).
+    let owner = user.map_or_else(|| json!("anonymous"), |u| u.owner());
+    params.insert("owner".to_owned(), owner);
     let segments: Vec<&str> = path.split('/').collect();
     let outcome = match (segments.as_slice(), method) {
         (["forceschedulers", name], "force") => state

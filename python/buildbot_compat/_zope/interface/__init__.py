@@ -39,3 +39,13 @@ def provider(*interfaces):
 
 def alsoProvides(obj, *interfaces):
     obj.__provides__ = tuple(getattr(obj, "__provides__", ())) + interfaces
+
+
+def implements(*interfaces):
+    """The class advice of zope.interface before 5.0 (``implements(IRenderable)`` in a class
+    body, as 0.8 configs wrote): records the interfaces in the class being defined, as
+    ``@implementer`` does."""
+    import sys
+
+    namespace = sys._getframe(1).f_locals
+    namespace["__implemented__"] = tuple(namespace.get("__implemented__", ())) + interfaces

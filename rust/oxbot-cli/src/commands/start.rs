@@ -243,6 +243,7 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         );
     }
     let change_hook_auth = crate::web::change_hook_auth(&config)?;
+    let web_auth = crate::web::web_auth(&config)?;
     let hostname = nix::unistd::gethostname()
         .map_or_else(|_| "localhost".into(), |h| h.to_string_lossy().into_owned());
     let master_name = format!("{hostname}:{}", dir.display());
@@ -261,7 +262,7 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         Some(addr) => {
             let listener = bind(addr).await?;
             info!(addr = %listener.local_addr()?, "web server listening");
-            let router = crate::web::router(&master, change_hook_auth);
+            let router = crate::web::router(&master, change_hook_auth, web_auth);
             let mut stop = shutdown.clone();
             Some(tokio::spawn(oxbot_www::serve(
                 listener,

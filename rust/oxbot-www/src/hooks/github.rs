@@ -168,50 +168,9 @@ pub fn get_changes(options: &Value, request: &HookRequest) -> Result<Hooked, Hoo
     })
 }
 
-/// Python's `fnmatch` (case-sensitive, as on POSIX): `*`, `?`, `[seq]`, `[!seq]`.
+/// Python's `fnmatch`.
 fn fnmatch(name: &str, pattern: &str) -> bool {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut re = String::from("^");
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
-        match c {
-            '*' => re.push_str(".*"),
-            '?' => re.push('.'),
-            '[' => {
-                let mut j = i;
-                if chars.get(j) == Some(&'!') {
-                    j += 1;
-                }
-                if chars.get(j) == Some(&']') {
-                    j += 1;
-                }
-                while j < chars.len() && chars[j] != ']' {
-                    j += 1;
-                }
-                if j >= chars.len() {
-                    re.push_str("\\[");
-                } else {
-                    let set: String = chars[i..j].iter().collect();
-                    let set = set.replace('\\', "\\\\").replace('[', "\\[");
-                    re.push('[');
-                    match set.strip_prefix('!') {
-                        Some(rest) => {
-                            re.push('^');
-                            re.push_str(rest);
-                        }
-                        None => re.push_str(&set),
-                    }
-                    re.push(']');
-                    i = j + 1;
-                }
-            }
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-    }
-    re.push('$');
-    regex::Regex::new(&re).is_ok_and(|re| re.is_match(name))
+    crate::fnmatch::matches(name, pattern)
 }
 
 /// The whitelisted payload fields as properties (`github.<path>`), as Buildbot's

@@ -1,0 +1,216 @@
+"""Auth and authz on the web port: the same master.cfg (UserPasswordAuth, and an Authz that
+lets only the role `admins`, given by RolesFromUsername, force builds) runs on oxbot and on a
+real Buildbot 4.3 master from the venv; the same requests, each master with its own cookie
+jar, get the same statuses and bodies: anonymous force denied, Basic login, the
+TWISTED_SESSION cookie carried across requests, an admin's force accepted with the admin as
+owner, logout, and the Origin check."""
+
+import base64
+import json
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import BUILDBOT_WORKER, Master, OXBOT, run
+
+BUILDBOT = BUILDBOT_WORKER.parent / "buildbot"
+
+CFG = """\
+from buildbot.plugins import *
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': %(worker_port)r}}
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["runtests"])]
+f = util.BuildFactory()
+f.addStep(steps.ShellCommand(command=["true"]))
+c['builders'] = [util.BuilderConfig(name="runtests", workernames=["example-worker"], factory=f)]
+c['title'] = "Auth"
+c['buildbotURL'] = %(url)r
+c['www'] = dict(
+    port=%(web_port)r,
+    auth=util.UserPasswordAuth({"admin": "s3cret", "bob": "bobpw"}),
+    authz=util.Authz(
+        allowRules=[util.ForceBuildEndpointMatcher(role="admins")],
+        roleMatchers=[util.RolesFromUsername(roles=["admins"], usernames=["admin"])],
+    ),
+)
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+c['buildbotNetUsageData'] = None
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(basedir, worker_port):
+    web_port = free_port()
+    url = f"http://127.0.0.1:{web_port}/"
+    (basedir / "master.cfg").write_text(CFG % {
+        "worker_port": worker_port, "web_port": f"tcp:{web_port}:interface=127.0.0.1", "url": url,
+    })
+    return url
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Client:
+    """One browser-like client of one master: its own session cookie, no redirects followed."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+        self.session = None
+
+    def send(self, path, body=None, headers=None, method="GET"):
+        headers = dict(headers or {})
+        if self.session:
+            headers["Cookie"] = f"TWISTED_SESSION={self.session}"
+        req = urllib.request.Request(self.url + path, data=body, headers=headers, method=method)
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            resp = opener.open(req, timeout=30)
+        except urllib.error.HTTPError as err:
+            resp = err
+        with resp:
+            text = resp.read().decode()
+            for cookie in resp.headers.get_all("Set-Cookie") or []:
+                name, _, rest = cookie.partition("=")
+                assert name == "TWISTED_SESSION", cookie
+                self.session = rest.split(";")[0]
+            return resp.status, resp.headers, text
+
+    def rpc(self, path, method, params, headers=None):
+        body = json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": 1}).encode()
+        headers = dict(headers or {}, **{"Content-Type": "application/json"})
+        status, _, text = self.send("/api/v2/" + path, body, headers, "POST")
+        return status, text
+
+    def config(self):
+        status, headers, text = self.send("/config")
+        assert status == 200 and headers["Content-Type"] == "application/json", (status, text)
+        return json.loads(text)
+
+    def login(self, user, password, redirect="/builders"):
+        credentials = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return self.send(f"/auth/login?redirect={redirect}",
+                         headers={"Authorization": f"Basic {credentials}"})
+
+
+@pytest.fixture(scope="module")
+def masters(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("auth")
+    if not BUILDBOT.exists():
+        pytest.fail(f"buildbot not found at {BUILDBOT}; run .ci/run")
+    bb_dir = tmp / "bbmaster"
+    assert run([BUILDBOT, "create-master", "-q", bb_dir]).returncode == 0
+    bb_url = write_config(bb_dir, free_port())
+    result = run([BUILDBOT, "start", bb_dir])
+    assert result.returncode == 0, result.stdout + result.stderr
+    ox_dir = tmp / "master"
+    assert run([OXBOT, "create-master", ox_dir]).returncode == 0
+    ox_url = write_config(ox_dir, "tcp:0:interface=127.0.0.1")
+    oxbot = Master(ox_dir)
+    try:
+        oxbot.start()
+        yield {"oxbot": ox_url, "buildbot": bb_url}
+    finally:
+        oxbot.stop()
+        run([BUILDBOT, "stop", bb_dir])
+
+
+def on_both(masters, action):
+    """Runs `action(client)` with a fresh client of each master; returns {name: result}."""
+    return {name: action(Client(url)) for name, url in masters.items()}
+
+
+def test_anonymous_force_is_denied_alike(masters):
+    answers = on_both(masters, lambda c: c.rpc("forceschedulers/force", "force", {}))
+    assert answers["oxbot"] == answers["buildbot"]
+    assert answers["oxbot"] == (403, '{"jsonrpc": "2.0", "id": 1, "error": {"code": -32600, '
+                                     '"message": "you need to have role \'admins\'"}}')
+
+
+def test_login_challenge_and_wrong_password(masters):
+    def challenge(client):
+        status, headers, text = client.send("/auth/login")
+        wrong = client.login("admin", "nope")
+        challenges = ", ".join(headers.get_all("WWW-Authenticate") or [])
+        return status, text, challenges, wrong[0], wrong[2]
+
+    answers = on_both(masters, challenge)
+    for name in answers:
+        status, text, authenticate, wrong_status, wrong_text = answers[name]
+        assert (status, text) == (401, "Unauthorized")
+        assert (wrong_status, wrong_text) == (401, "Unauthorized")
+        # Buildbot offers Digest and Basic, oxbot Basic only: the Basic challenge is the same.
+        assert 'basic realm="buildbot"' in authenticate, (name, authenticate)
+
+
+def test_admin_session_forces_and_logout_ends_it(masters):
+    def scenario(client):
+        out = {"config_before": client.config()["user"]}
+        status, headers, text = client.login("admin", "s3cret")
+        out["login"] = (status, headers["Location"].replace(client.url, "URL"), text)
+        admin_session = client.session
+        config = client.config()
+        out["config"] = {k: config[k] for k in ("user", "auth", "authz", "buildbotURL", "title")}
+        out["config"]["buildbotURL"] = out["config"]["buildbotURL"].replace(client.url, "URL")
+        status, text = client.rpc("forceschedulers/force", "force", {"reason": "by admin"})
+        out["force"] = status
+        bsid = json.loads(text)["result"][0]
+        props = client.send(f"/api/v2/buildsets/{bsid}/properties")
+        out["owner"] = json.loads(props[2])["properties"][0].get("owner")
+        buildset = json.loads(client.send(f"/api/v2/buildsets/{bsid}")[2])["buildsets"][0]
+        out["reason"] = buildset["reason"]
+        status, headers, text = client.send("/auth/logout?redirect=/about")
+        out["logout"] = (status, headers["Location"].replace(client.url, "URL"), text)
+        out["config_after"] = client.config()["user"]
+        out["force_after"] = client.rpc("forceschedulers/force", "force", {})
+        # The old admin cookie still works (the session is in the signed cookie, not the server).
+        client.session = admin_session
+        out["old_cookie"] = client.config()["user"]
+        return out
+
+    answers = on_both(masters, scenario)
+    assert answers["oxbot"] == answers["buildbot"]
+    got = answers["oxbot"]
+    assert got["config_before"] == {"anonymous": True}
+    assert got["login"] == (302, "URL/#/builders", "")
+    assert got["config"]["user"] == {"username": "admin", "email": "admin"}
+    assert got["config"]["auth"] == {"name": "UserPasswordAuth"}
+    assert got["force"] == 200
+    assert got["owner"] == ["admin", "Force Build Form"]
+    assert got["logout"] == (302, "URL/#/about", "")
+    assert got["config_after"] == {"anonymous": True}
+    assert got["force_after"][0] == 403
+
+
+def test_a_user_without_the_role_is_denied(masters):
+    def scenario(client):
+        assert client.login("bob", "bobpw")[0] == 302
+        return client.config()["user"], client.rpc("forceschedulers/force", "force", {})
+
+    answers = on_both(masters, scenario)
+    assert answers["oxbot"] == answers["buildbot"]
+    assert answers["oxbot"][1][0] == 403
+
+
+def test_foreign_origin_is_refused(masters):
+    def scenario(client):
+        evil = {"Origin": "http://evil.example"}
+        post = client.rpc("forceschedulers/force", "force", {}, headers=evil)
+        get = client.send("/api/v2/builders", headers=evil)
+        own = client.send("/api/v2/builders", headers={"Origin": client.url})
+        return post, get[0], get[2], own[0], own[1].get("Access-Control-Allow-Origin") == client.url
+
+    answers = on_both(masters, scenario)
+    assert answers["oxbot"] == answers["buildbot"]
+    assert answers["oxbot"] == ((400, '{"error": {"message": "invalid origin"}}'), 400,
+                                '{"error": "invalid origin"}', 200, True)
