@@ -41,23 +41,37 @@ pub(crate) fn check_buildmaster_dir(basedir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The config file `buildbot.tac` names (`configfile = 'master.cfg'`), `master.cfg` if none.
-pub(crate) fn config_file(basedir: &Path) -> String {
-    let Ok(contents) = std::fs::read_to_string(tac_path(basedir)) else {
-        return "master.cfg".to_owned();
+/// The config file `buildbot.tac` names, `master.cfg` if none. A plain
+/// `configfile = 'name'` line is read as it stands; any other `configfile` assignment (say
+/// `os.path.join(os.path.dirname(__file__), 'master.cfg')`) is evaluated as Buildbot does, by
+/// running the tac with `__file__` set.
+pub(crate) fn config_file(basedir: &Path) -> anyhow::Result<String> {
+    let tac = tac_path(basedir);
+    let Ok(contents) = std::fs::read_to_string(&tac) else {
+        return Ok("master.cfg".to_owned());
     };
-    contents
+    let assigned = contents
         .lines()
         .filter_map(|line| line.trim().strip_prefix("configfile"))
         .filter_map(|rest| rest.trim_start().strip_prefix('='))
-        .map(|value| {
-            value
-                .trim()
-                .trim_matches(|c| c == '\'' || c == '"')
-                .to_owned()
-        })
-        .next()
-        .unwrap_or_else(|| "master.cfg".to_owned())
+        .map(str::trim)
+        .next();
+    match assigned {
+        None => Ok("master.cfg".to_owned()),
+        Some(value) => match string_literal(value) {
+            Some(name) => Ok(name.to_owned()),
+            None => oxbot_python::tac_config_file(&tac)
+                .map_err(|err| anyhow::anyhow!("error while running '{}':\n{err}", tac.display())),
+        },
+    }
+}
+
+/// The text of a one-quote Python string literal without escapes (`'x'` or `"x"`).
+fn string_literal(value: &str) -> Option<&str> {
+    ['\'', '"'].into_iter().find_map(|quote| {
+        let inner = value.strip_prefix(quote)?.strip_suffix(quote)?;
+        (!inner.contains(quote) && !inner.contains('\\')).then_some(inner)
+    })
 }
 
 /// The pid in `twistd.pid`, if the file exists.
@@ -85,8 +99,27 @@ mod tests {
             "configfile = 'other.cfg'\napplication = service.Application('buildmaster')\n",
         )
         .unwrap();
-        assert_eq!(config_file(&dir), "other.cfg");
+        assert_eq!(config_file(&dir).unwrap(), "other.cfg");
         assert!(check_buildmaster_dir(&dir).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_computed_config_file_is_found_by_running_the_tac() {
+        let dir = std::env::temp_dir().join(format!("oxbot-tac-run-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            tac_path(&dir),
+            "import os\nconfigfile = os.path.join(os.path.dirname(__file__), 'other.cfg')\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config_file(&dir).unwrap(),
+            dir.join("other.cfg").to_string_lossy()
+        );
+        std::fs::write(tac_path(&dir), "configfile = undefined_name\n").unwrap();
+        let err = format!("{:#}", config_file(&dir).unwrap_err());
+        assert!(err.contains("NameError"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

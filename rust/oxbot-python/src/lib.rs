@@ -60,6 +60,22 @@ fn single_error(message: String) -> ConfigErrors {
     errors
 }
 
+/// The config file a `buildbot.tac` names, found as Buildbot's command-line tools find it: the
+/// tac runs with only `__file__` set and its `configfile` is read (`master.cfg` when unset).
+/// The error is the exception with its traceback.
+pub fn tac_config_file(tac_file: &Path) -> Result<String, String> {
+    Python::attach(|py| {
+        interpreter::prepare(py).map_err(|e| describe_exception(py, &e))?;
+        py.import("buildbot_compat._tac")
+            .and_then(|m| {
+                m.getattr("config_file")?
+                    .call1((tac_file.to_string_lossy().as_ref(),))
+            })
+            .and_then(|name| name.extract::<String>())
+            .map_err(|e| describe_exception(py, &e))
+    })
+}
+
 /// Evaluates `basedir/config_file` as Buildbot's loader does and returns the configuration, or
 /// every error found, in Buildbot's words. While the file runs, the working directory and
 /// `sys.path[0]` are the basedir; messages name the file as `basedir` spells it.

@@ -15,3 +15,15 @@ def err(_stuff=None, _why=None, **kw):
         traceback.print_exception(type(_stuff), _stuff, _stuff.__traceback__, file=sys.stderr)
     elif _stuff is not None:
         print(_stuff, file=sys.stderr)
+
+
+class ILogObserver:
+    """The interface ``buildbot.tac`` files register their log observer under."""
+
+
+class FileLogObserver:
+    def __init__(self, f):
+        self.f = f
+
+    def emit(self, event):
+        print(event.get("message", event) if isinstance(event, dict) else event, file=self.f)

@@ -27,7 +27,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("."));
     let (dir, file) = if target.is_dir() {
-        let file = basedir::config_file(&target);
+        let file = basedir::config_file(&target)?;
         (target, file)
     } else {
         let dir = std::env::current_dir()?;

@@ -159,7 +159,7 @@ fn run_master(dir: &Path, daemon: bool, verbose: bool) -> anyhow::Result<ExitCod
 
 fn serve(dir: &Path) -> anyhow::Result<()> {
     info!(basedir = %dir.display(), "loading configuration");
-    let file = basedir::config_file(dir);
+    let file = basedir::config_file(dir)?;
     let loaded = oxbot_python::load_config(dir, &file).map_err(|errors| {
         anyhow::anyhow!(
             "Configuration Errors:\n{}",
@@ -188,7 +188,14 @@ fn serve(dir: &Path) -> anyhow::Result<()> {
 async fn reconfig(dir: &Path, master: &oxbot_master::Master, loaded: &mut Vec<LoadedConfig>) {
     info!("beginning configuration update");
     let started = std::time::Instant::now();
-    let file = basedir::config_file(dir);
+    let file = match basedir::config_file(dir) {
+        Ok(file) => file,
+        Err(err) => {
+            error!(cause = %err, "during reconfig");
+            error!("configuration update aborted without making any changes");
+            return;
+        }
+    };
     let owned_dir = dir.to_path_buf();
     let result =
         tokio::task::spawn_blocking(move || oxbot_python::load_config(&owned_dir, &file)).await;

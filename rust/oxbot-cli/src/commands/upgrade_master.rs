@@ -21,7 +21,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = std::path::absolute(crate::basedir_arg(args.basedir.as_ref()))?;
     basedir::check_buildmaster_dir(&dir)?;
-    let file = basedir::config_file(&dir);
+    let file = basedir::config_file(&dir)?;
     let loaded = match oxbot_python::load_config(&dir, &file) {
         Ok(loaded) => loaded,
         Err(errors) => anyhow::bail!("upgrade-master: the configuration has errors:\n{errors}"),

@@ -1,0 +1,1 @@
+"""``twisted.application`` (stand-in): what ``buildbot.tac`` files use."""
