@@ -149,6 +149,7 @@ def _from_dict(c):
         error(f"Unknown BuildmasterConfig keys {', '.join(sorted(unknown))}")
 
     out = {"deprecations": []}
+    _run_configurators(c)
     _load_global(c, out)
     _load_validation(c)
     out["db_url"] = _db_url(c)
@@ -171,6 +172,13 @@ def _from_dict(c):
     _check_ports(out)
     out["deprecations"] = list(_legacy.DEPRECATIONS)
     return out
+
+
+def _run_configurators(c):
+    """Buildbot runs the configurators before reading any section: they add to the config (and
+    are not kept in it)."""
+    for configurator in c.pop("configurators", None) or []:
+        configurator.configure(c)
 
 
 def _apply_legacy_keys(c):
@@ -272,6 +280,10 @@ def _load_protocols(c):
         if not isinstance(options, dict):
             error(f"c['protocols']['{name}'] must be a dict")
             return out
+        if name == "null":
+            # Buildbot's in-process protocol, only for LocalWorkers: the engine names each
+            # LocalWorker as not supported, so there is nothing to listen on here.
+            continue
         if name not in ("pb", "msgpack_experimental_v7"):
             error(f"not supported yet by oxbot: worker protocol '{name}'")
             continue

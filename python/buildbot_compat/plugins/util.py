@@ -24,13 +24,14 @@ from buildbot_compat.www import (  # noqa: F401
     RolesFromUsername, StopBuildEndpointMatcher, UserPasswordAuth, fnmatchStrMatcher, reStrMatcher,
 )
 from buildbot_compat._generic import described_class as _described_class
+from buildbot_compat.configurators import JanitorConfigurator  # noqa: F401
 
 # Names that resolve so configs load; the engine reports them as not supported yet.
 _names = [
     "AuthorizedKeysManhole", "BasicBuildFactory", "BasicSVN", "CPAN", "Codebase",
     "CommandlineUserManager", "Connection", "DbConfig", "Distutils", "FailingBuildsetCanceller",
     "GNUAutoconf", "GerritChangeFilter", "GitCredentialInputRenderer", "GitCredentialOptions",
-    "JanitorConfigurator", "KubeCtlProxyConfigLoader", "KubeHardcodedConfig",
+    "KubeCtlProxyConfigLoader", "KubeHardcodedConfig",
     "KubeInClusterConfigLoader", "LogLineObserver", "OldBuildCanceller", "ParameterGroup",
     "PasswordManhole", "Project", "QuickBuildFactory", "RevlinkMatch", "SourceStampFilter",
     "TelnetManhole", "Trial", "URLForBuild", "enforceChosenWorker",
