@@ -11,3 +11,7 @@ from buildbot_compat.changes.mail import (  # noqa: F401
 from buildbot_compat.changes.p4poller import P4Source  # noqa: F401
 from buildbot_compat.changes.pb import PBChangeSource  # noqa: F401
 from buildbot_compat.changes.svnpoller import SVNPoller  # noqa: F401
+
+from buildbot_compat.plugins._third_party import getattr_for as _getattr_for  # noqa: E402
+
+__getattr__ = _getattr_for(__name__)

@@ -1,3 +1,7 @@
 """``buildbot.plugins.secrets``."""
 
 from buildbot_compat.secrets import *  # noqa: F401,F403
+
+from buildbot_compat.plugins._third_party import getattr_for as _getattr_for  # noqa: E402
+
+__getattr__ = _getattr_for(__name__)

@@ -35,3 +35,7 @@ from buildbot_compat.steps.transfer import DirectoryUpload, FileDownload, FileUp
 from buildbot_compat.steps.trigger import Trigger  # noqa: F401
 from buildbot_compat.steps.vstudio import MsBuild, MsBuild12, MsBuild14, MsBuild141, MsBuild15, MsBuild16, MsBuild17, MsBuild4, VC10, VC11, VC12, VC14, VC141, VC6, VC7, VC8, VC9, VCExpress9, VS2003, VS2005, VS2008, VS2010, VS2012, VS2013, VS2015, VS2017, VS2019, VS2022  # noqa: F401
 from buildbot_compat.steps.worker import CopyDirectory, FileExists, MakeDirectory, RemoveDirectory, SetPropertiesFromEnv  # noqa: F401
+
+from buildbot_compat.plugins._third_party import getattr_for as _getattr_for  # noqa: E402
+
+__getattr__ = _getattr_for(__name__)

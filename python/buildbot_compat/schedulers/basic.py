@@ -37,3 +37,13 @@ class Scheduler(SingleBranchScheduler):
 
     def _kind(self):
         return "SingleBranchScheduler"
+
+
+def __getattr__(name):
+    # Buildbot 4.3 keeps the old name alive, deprecated (since 4.3.0).
+    if name == "Dependent":
+        from buildbot_compat.schedulers.dependent import Dependent
+
+        _legacy.deprecated("buildbot.schedulers.basic.Dependent", "buildbot.schedulers.dependent.Dependent")
+        return Dependent
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
