@@ -300,4 +300,25 @@ impl Db {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Buildbot's `set_build_requests_priority`: sets the priority of requests that are not
+    /// complete yet; returns how many were changed.
+    pub async fn set_build_requests_priority(
+        &self,
+        brids: &[i64],
+        priority: i64,
+    ) -> Result<u64, DbError> {
+        if brids.is_empty() {
+            return Ok(0);
+        }
+        let sql = format!(
+            "UPDATE buildrequests SET priority = $1 WHERE complete = 0 AND id IN ({})",
+            placeholders(2, brids.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(priority);
+        for brid in brids {
+            query = query.bind(*brid);
+        }
+        Ok(query.execute(self.pool()).await?.rows_affected())
+    }
 }

@@ -22,6 +22,8 @@ pub struct NewBuildset {
     pub parent_buildid: Option<i64>,
     pub parent_relationship: Option<String>,
     pub priority: i64,
+    /// The first build of a rebuild chain (Buildbot's `rebuilt_buildid`), `None` otherwise.
+    pub rebuilt_buildid: Option<i64>,
 }
 
 /// A buildset, as Buildbot's `BuildSetModel`.
@@ -49,14 +51,15 @@ impl Db {
     ) -> Result<(i64, BTreeMap<i64, i64>), DbError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "INSERT INTO buildsets (external_idstring, reason, submitted_at, complete, complete_at, results, parent_buildid, parent_relationship) \
-             VALUES ($1, $2, $3, 0, NULL, -1, $4, $5) RETURNING id",
+            "INSERT INTO buildsets (external_idstring, reason, submitted_at, complete, complete_at, results, parent_buildid, parent_relationship, rebuilt_buildid) \
+             VALUES ($1, $2, $3, 0, NULL, -1, $4, $5, $6) RETURNING id",
         )
         .bind(bs.external_idstring.as_deref())
         .bind(&bs.reason)
         .bind(bs.submitted_at)
         .bind(bs.parent_buildid)
         .bind(bs.parent_relationship.as_deref())
+        .bind(bs.rebuilt_buildid)
         .fetch_one(&mut *tx)
         .await?;
         let bsid = get_i64(&row, "id")?;

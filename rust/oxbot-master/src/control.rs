@@ -1,5 +1,7 @@
 //! Control actions the web API asks of the engine (Buildbot's data-layer `control` methods):
-//! forcing a build, stopping one, adding the changes a change hook received. `oxbot-www` calls
+//! forcing a build, stopping or rebuilding one, cancelling a build request or changing its
+//! priority, pausing, unpausing, stopping (gracefully) or killing a worker, enabling a
+//! scheduler, adding the changes a change hook received. `oxbot-www` calls
 //! them through [`Control`]; the engine implements it.
 
 use std::collections::BTreeMap;
@@ -32,6 +34,31 @@ pub enum ControlError {
 pub struct ForceResult {
     pub bsid: i64,
     pub brids: BTreeMap<i64, i64>,
+}
+
+/// A worker control action (Buildbot's worker endpoint actions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerAction {
+    /// `stop`: graceful shutdown; no new builds, the worker shuts down once idle.
+    Stop,
+    /// `pause`: no new builds until `unpause`.
+    Pause,
+    Unpause,
+    /// `kill`: the worker shuts down now.
+    Kill,
+}
+
+impl WorkerAction {
+    /// The action of a JSON-RPC method name.
+    pub fn parse(method: &str) -> Option<WorkerAction> {
+        match method {
+            "stop" => Some(WorkerAction::Stop),
+            "pause" => Some(WorkerAction::Pause),
+            "unpause" => Some(WorkerAction::Unpause),
+            "kill" => Some(WorkerAction::Kill),
+            _ => None,
+        }
+    }
 }
 
 /// A change as a change hook hands it over (Buildbot's change dict given to `addChange`).
@@ -86,4 +113,41 @@ pub trait Control: Send + Sync {
         src: Option<String>,
         changes: Vec<ChangeSpec>,
     ) -> BoxFuture<'_, Result<Vec<i64>, ControlError>>;
+
+    /// `POST /builds/<id>` method `rebuild`: a new buildset for the build's builder with its
+    /// buildset's source stamps and properties, reason `rebuild`, `rebuilt_buildid` the first
+    /// build of the chain.
+    fn rebuild_build(&self, buildid: i64) -> BoxFuture<'_, Result<ForceResult, ControlError>>;
+
+    /// `POST /buildrequests/<id>` method `cancel`: an unclaimed request completes CANCELLED
+    /// (and its buildset once all its requests are complete); a claimed one has its build
+    /// stopped. A complete request is left alone.
+    fn cancel_build_request(
+        &self,
+        brid: i64,
+        reason: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ControlError>>;
+
+    /// `POST /buildrequests/<id>` method `set_priority`.
+    fn set_build_request_priority(
+        &self,
+        brid: i64,
+        priority: i64,
+    ) -> BoxFuture<'_, Result<(), ControlError>>;
+
+    /// `POST /workers/<id or name>` methods `stop`, `pause`, `unpause`, `kill` (`reason`
+    /// optional; kept as the pause reason).
+    fn control_worker(
+        &self,
+        workerid: i64,
+        action: WorkerAction,
+        reason: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ControlError>>;
+
+    /// `POST /schedulers/<id>` method `enable` with `enabled`.
+    fn enable_scheduler(
+        &self,
+        schedulerid: i64,
+        enabled: bool,
+    ) -> BoxFuture<'_, Result<(), ControlError>>;
 }

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::info;
 
-use crate::control::{BoxFuture, ChangeSpec, Control, ControlError, ForceResult};
+use crate::control::{BoxFuture, ChangeSpec, Control, ControlError, ForceResult, WorkerAction};
 use crate::data::api::DataApi;
 use crate::data::updates::Updates;
 use crate::mq::Mq;
@@ -134,6 +134,12 @@ impl Master {
         let (builderids, workerids) = register(&db, masterid, &config).await?;
         let workers = WorkerManager::new();
         workers.configure(&config, &workerids);
+        // A worker paused before stays paused (Buildbot reads `paused` back from the database).
+        for (name, id) in &workerids {
+            if db.get_worker(*id).await?.paused {
+                workers.set_paused(name, true);
+            }
+        }
         let botmaster = BotMaster::new(
             db.clone(),
             updates.clone(),
@@ -645,6 +651,142 @@ fn force_property_names(sched: &SchedulerConfig) -> Vec<String> {
     oxbot_core::config::string_list(sched.args.get("properties"))
 }
 
+/// A database error as a control error: a missing object is `NotFound`.
+fn control_error(err: DbError) -> ControlError {
+    match err {
+        DbError::NotFound(what) => ControlError::NotFound(format!("{what} not found")),
+        other => ControlError::Internal(other.to_string()),
+    }
+}
+
+impl Master {
+    /// Buildbot's `rebuildBuildrequest` for a build's request.
+    async fn do_rebuild(&self, buildid: i64) -> Result<ForceResult, ControlError> {
+        let build = self.db.get_build(buildid).await.map_err(control_error)?;
+        let request = self
+            .db
+            .get_build_request(build.buildrequestid)
+            .await
+            .map_err(control_error)?;
+        let buildset = self
+            .db
+            .get_buildset(request.buildsetid)
+            .await
+            .map_err(control_error)?;
+        let properties = self
+            .db
+            .get_buildset_properties(request.buildsetid)
+            .await
+            .map_err(control_error)?
+            .into_iter()
+            .map(|(name, (value, source))| (name, value, source))
+            .collect();
+        // The first build of the chain: a rebuild of a rebuild keeps the original.
+        let rebuilt_buildid = match buildset.rebuilt_buildid {
+            Some(id) => Some(id),
+            None => self
+                .db
+                .get_builds_where(&oxbot_db::BuildFilter {
+                    buildrequestid: Some(request.buildrequestid),
+                    limit: Some(1),
+                    ..oxbot_db::BuildFilter::default()
+                })
+                .await
+                .map_err(control_error)?
+                .first()
+                .map(|b| b.id),
+        };
+        let (bsid, brids) = self
+            .updates
+            .add_buildset(NewBuildset {
+                sourcestamp_ids: buildset.sourcestamps,
+                reason: "rebuild".to_owned(),
+                properties,
+                builderids: vec![request.builderid],
+                waited_for: false,
+                external_idstring: buildset.external_idstring,
+                parent_buildid: buildset.parent_buildid,
+                parent_relationship: buildset.parent_relationship,
+                rebuilt_buildid,
+                ..NewBuildset::default()
+            })
+            .await
+            .map_err(control_error)?;
+        self.botmaster.wake();
+        Ok(ForceResult { bsid, brids })
+    }
+
+    async fn do_cancel(&self, brid: i64, reason: &str) -> Result<(), ControlError> {
+        let request = self
+            .db
+            .get_build_request(brid)
+            .await
+            .map_err(control_error)?;
+        if request.complete {
+            return Ok(());
+        }
+        if self
+            .updates
+            .cancel_unclaimed_build_request(brid)
+            .await
+            .map_err(control_error)?
+        {
+            info!(brid, reason, "build request cancelled");
+        } else {
+            let builds = self.botmaster.cancel_claimed_request(brid, reason);
+            info!(
+                brid,
+                ?builds,
+                reason,
+                "build request cancelled: stopping its build"
+            );
+        }
+        Ok(())
+    }
+
+    async fn do_control_worker(
+        &self,
+        workerid: i64,
+        action: WorkerAction,
+        reason: String,
+    ) -> Result<(), ControlError> {
+        let worker = self.db.get_worker(workerid).await.map_err(control_error)?;
+        let name = worker.name;
+        info!(worker = %name, ?action, reason, "worker control");
+        match action {
+            WorkerAction::Pause => {
+                self.workers.set_paused(&name, true);
+                self.updates
+                    .set_worker_paused(workerid, true, Some(&reason))
+                    .await
+                    .map_err(control_error)?;
+            }
+            WorkerAction::Unpause => {
+                self.workers.set_paused(&name, false);
+                self.updates
+                    .set_worker_paused(workerid, false, None)
+                    .await
+                    .map_err(control_error)?;
+                self.botmaster.wake();
+            }
+            WorkerAction::Stop => {
+                self.workers.set_graceful(&name, true);
+                self.updates
+                    .set_worker_graceful(workerid, true)
+                    .await
+                    .map_err(control_error)?;
+                self.botmaster.maybe_shutdown_worker(&name);
+            }
+            WorkerAction::Kill => {
+                if !self.botmaster.shutdown_worker(&name) {
+                    info!(worker = %name, "no connection; the worker is already shut down");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Control for Master {
     fn force(
         &self,
@@ -665,11 +807,14 @@ impl Control for Master {
                 .botmaster
                 .stop_build(buildid, &reason, oxbot_core::Results::Cancelled)
             {
-                Ok(())
-            } else {
-                Err(ControlError::NotFound(format!(
+                return Ok(());
+            }
+            // A finished build: nothing to stop (Buildbot answers null too).
+            match self.db.get_build(buildid).await.map_err(control_error)? {
+                build if build.complete_at.is_some() => Ok(()),
+                _ => Err(ControlError::NotFound(format!(
                     "build {buildid} is not running on this master"
-                )))
+                ))),
             }
         })
     }
@@ -712,6 +857,76 @@ impl Control for Master {
                 ids.push(id);
             }
             Ok(ids)
+        })
+    }
+
+    fn rebuild_build(&self, buildid: i64) -> BoxFuture<'_, Result<ForceResult, ControlError>> {
+        Box::pin(async move { self.do_rebuild(buildid).await })
+    }
+
+    fn cancel_build_request(
+        &self,
+        brid: i64,
+        reason: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ControlError>> {
+        Box::pin(async move {
+            let reason = reason.unwrap_or_else(|| "no reason".to_owned());
+            self.do_cancel(brid, &reason).await
+        })
+    }
+
+    fn set_build_request_priority(
+        &self,
+        brid: i64,
+        priority: i64,
+    ) -> BoxFuture<'_, Result<(), ControlError>> {
+        Box::pin(async move {
+            let request = self
+                .db
+                .get_build_request(brid)
+                .await
+                .map_err(control_error)?;
+            if request.complete {
+                return Err(ControlError::Invalid {
+                    message: format!("buildrequest {brid} is already complete"),
+                    fields: BTreeMap::new(),
+                });
+            }
+            self.updates
+                .set_build_requests_priority(&[brid], priority)
+                .await
+                .map_err(control_error)?;
+            self.botmaster.wake();
+            Ok(())
+        })
+    }
+
+    fn control_worker(
+        &self,
+        workerid: i64,
+        action: WorkerAction,
+        reason: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ControlError>> {
+        Box::pin(async move {
+            let reason = reason.unwrap_or_else(|| "no reason".to_owned());
+            self.do_control_worker(workerid, action, reason).await
+        })
+    }
+
+    fn enable_scheduler(
+        &self,
+        schedulerid: i64,
+        enabled: bool,
+    ) -> BoxFuture<'_, Result<(), ControlError>> {
+        Box::pin(async move {
+            self.db
+                .get_scheduler(schedulerid)
+                .await
+                .map_err(control_error)?;
+            self.updates
+                .set_scheduler_enabled(schedulerid, enabled)
+                .await
+                .map_err(control_error)
         })
     }
 }

@@ -3,10 +3,12 @@
 //! (`/change_hook/<dialect>`, [`hooks`]), and the UI's static page. [`router`] builds the routes (tests call it without a socket); [`serve`] runs them.
 
 pub mod auth;
-mod error;
 mod fnmatch;
+mod control;
+mod error;
 pub mod hooks;
 mod rest;
+mod sse;
 mod ws;
 
 use std::future::Future;
@@ -72,6 +74,7 @@ pub fn router(state: WwwState) -> Router {
             "/api/latest/{*path}",
             get(rest::get).post(rest::post).fallback(rest::bad_method),
         )
+        .merge(sse::routes(state.mq.clone()))
         .with_state(state)
 }
 

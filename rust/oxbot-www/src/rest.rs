@@ -10,6 +10,7 @@ use oxbot_master::data::api::pyjson::{python_json, python_json_pretty, python_js
 use oxbot_master::data::api::{DataResult, QueryParams};
 use serde_json::{Map, Value, json};
 
+use crate::control::Refusal;
 use crate::{ApiError, WwwState};
 
 /// Groups `a=1&a=2&b=3` into `[("a", ["1", "2"]), ("b", ["3"])]`, in first-seen order.
@@ -224,56 +225,23 @@ pub(crate) async fn post(
     // Buildbot sets the owner from the session (anonymous without one).
     let owner = user.map_or_else(|| json!("anonymous"), |u| u.owner());
     params.insert("owner".to_owned(), owner);
-    let segments: Vec<&str> = path.split('/').collect();
-    let outcome = match (segments.as_slice(), method) {
-        (["forceschedulers", name], "force") => state
-            .control
-            .force((*name).to_owned(), params)
-            .await
-            .map(|r| {
-                json!([
-                    r.bsid,
-                    r.brids
-                        .iter()
-                        .map(|(b, r)| (b.to_string(), json!(r)))
-                        .collect::<Map<_, _>>()
-                ])
-            }),
-        (["builds", n], "stop") => match n.parse::<i64>() {
-            Ok(buildid) => state
-                .control
-                .stop_build(
-                    buildid,
-                    params
-                        .get("reason")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                )
-                .await
-                .map(|()| Value::Null),
-            Err(_) => {
-                return rpc_error(
-                    StatusCode::NOT_FOUND,
-                    Some(id),
-                    -32600,
-                    json!(format!("Invalid path: {path}")),
-                );
-            }
-        },
-        (["forceschedulers" | "builds", _], other) => {
-            return rpc_error(
-                StatusCode::NOT_IMPLEMENTED,
-                Some(id),
-                -32601,
-                json!(format!("action: {other} is not supported")),
-            );
-        }
-        _ => {
+    let outcome = match crate::control::dispatch(&state, &path, method, params).await {
+        Ok(result) => Ok(result),
+        Err(Refusal::Control(err)) => Err(err),
+        Err(Refusal::InvalidPath) => {
             return rpc_error(
                 StatusCode::NOT_FOUND,
                 Some(id),
                 -32600,
                 json!(format!("Invalid path: {path}")),
+            );
+        }
+        Err(Refusal::NotSupported) => {
+            return rpc_error(
+                StatusCode::NOT_IMPLEMENTED,
+                Some(id),
+                -32601,
+                json!(format!("action: {method} is not supported")),
             );
         }
     };

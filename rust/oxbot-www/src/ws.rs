@@ -21,7 +21,7 @@ pub(crate) async fn upgrade(State(state): State<WwwState>, ws: WebSocketUpgrade)
 }
 
 /// Whether a routing key matches a consumed path.
-fn matches(path: &str, key: &[String]) -> bool {
+pub(crate) fn matches(path: &str, key: &[String]) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     parts.len() == key.len() && parts.iter().zip(key).all(|(p, k)| *p == "*" || p == k)
 }

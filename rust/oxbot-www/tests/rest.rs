@@ -366,7 +366,7 @@ async fn errors_as_buildbot_answers_them() {
 
 #[tokio::test]
 async fn force_and_stop_through_json_rpc() {
-    let (app, control, _) = app().await;
+    let (app, control, ids) = app().await;
     let reply = post(
         &app,
         "/api/v2/forceschedulers/force",
@@ -381,7 +381,7 @@ async fn force_and_stop_through_json_rpc() {
     );
     let reply = post(
         &app,
-        "/api/v2/builds/3",
+        &format!("/api/v2/builds/{}", ids.build2),
         "application/json; charset=utf-8",
         r#"{"jsonrpc": "2.0", "method": "stop", "id": "x", "params": {"reason": "enough"}}"#,
     )
@@ -393,7 +393,7 @@ async fn force_and_stop_through_json_rpc() {
     };
     assert_eq!(name, "force");
     assert_eq!(params["owner"], "anonymous");
-    assert_eq!(calls[1], Call::Stop(3, Some("enough".into())));
+    assert_eq!(calls[1], Call::Stop(ids.build2, Some("enough".into())));
 }
 
 #[tokio::test]

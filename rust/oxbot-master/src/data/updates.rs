@@ -350,6 +350,76 @@ impl Updates {
         self.publish_worker(workerid, "connected").await
     }
 
+    /// Buildbot's `set_worker_paused`: `workers/<id>/state_updated` with the full worker.
+    pub async fn set_worker_paused(
+        &self,
+        workerid: i64,
+        paused: bool,
+        pause_reason: Option<&str>,
+    ) -> Result<(), DbError> {
+        self.db
+            .set_worker_paused(workerid, paused, pause_reason)
+            .await?;
+        self.publish_worker(workerid, "state_updated").await
+    }
+
+    /// Buildbot's `set_worker_graceful`: `workers/<id>/state_updated` with the full worker.
+    pub async fn set_worker_graceful(&self, workerid: i64, graceful: bool) -> Result<(), DbError> {
+        self.db.set_worker_graceful(workerid, graceful).await?;
+        self.publish_worker(workerid, "state_updated").await
+    }
+
+    /// Cancels a request no build has claimed (Buildbot's botmaster `_buildrequest_canceled`):
+    /// claims it for this master, completes it CANCELLED (`complete` events, then its
+    /// buildset's `complete` once all its requests are), and publishes
+    /// `buildrequests/<id>/cancel` with the full request (Buildbot 4.3 sends `null` there).
+    /// `Ok(false)` when the request is already claimed (a build has it, or is about to).
+    pub async fn cancel_unclaimed_build_request(&self, brid: i64) -> Result<bool, DbError> {
+        match self.db.claim_build_requests(&[brid], self.masterid).await {
+            Ok(()) => {}
+            Err(DbError::Conflict(_)) => return Ok(false),
+            Err(err) => return Err(err),
+        }
+        self.complete_build_requests(&[brid], Results::Cancelled)
+            .await?;
+        let request = self.db.get_build_request(brid).await?;
+        self.maybe_complete_buildset(request.buildsetid).await?;
+        self.mq.publish(
+            key(&[&"buildrequests", &brid, &"cancel"]),
+            resources::buildrequest(&request),
+        );
+        Ok(true)
+    }
+
+    /// Buildbot's `set_build_requests_priority` (requests not complete yet). Buildbot has no
+    /// event for it; none is published.
+    pub async fn set_build_requests_priority(
+        &self,
+        brids: &[i64],
+        priority: i64,
+    ) -> Result<u64, DbError> {
+        self.db.set_build_requests_priority(brids, priority).await
+    }
+
+    /// Buildbot's scheduler `enable`: `schedulers/<id>/updated` with the full scheduler.
+    pub async fn set_scheduler_enabled(
+        &self,
+        schedulerid: i64,
+        enabled: bool,
+    ) -> Result<(), DbError> {
+        self.db.enable_scheduler(schedulerid, enabled).await?;
+        let scheduler = self.db.get_scheduler(schedulerid).await?;
+        let master = match scheduler.masterid {
+            Some(m) => Some(self.db.get_master(m).await?),
+            None => None,
+        };
+        self.mq.publish(
+            key(&[&"schedulers", &schedulerid, &"updated"]),
+            resources::scheduler(&scheduler, master.as_ref()),
+        );
+        Ok(())
+    }
+
     pub async fn worker_disconnected(&self, workerid: i64) -> Result<(), DbError> {
         self.db.worker_disconnected(workerid, self.masterid).await?;
         self.publish_worker(workerid, "disconnected").await

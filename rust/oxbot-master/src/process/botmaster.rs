@@ -33,7 +33,11 @@ struct RunningBuild {
     control: BuildControl,
     worker: String,
     builder: String,
+    brid: i64,
 }
+
+/// How long a worker asked to shut down has to drop its connection before the master closes it.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The botmaster: owns the running builds and distributes requests.
 #[derive(Clone)]
@@ -49,6 +53,10 @@ struct Inner {
     /// Builder name -> builderid, for the configured builders.
     builderids: Mutex<BTreeMap<String, i64>>,
     running: Mutex<HashMap<i64, RunningBuild>>,
+    /// Requests the distributor has claimed (or is claiming) whose build is not running yet,
+    /// with the reason of a cancel that arrived meanwhile (Buildbot's
+    /// `_starting_brid_to_cancel`). Locked after `running` when both are held.
+    starting: Mutex<HashMap<i64, Option<String>>>,
     wake: Notify,
     builds_done: Notify,
     /// The configuration's Python, for renderers and step conditions at build time.
@@ -77,6 +85,7 @@ impl BotMaster {
                 config: Mutex::new(config),
                 builderids: Mutex::new(BTreeMap::new()),
                 running: Mutex::new(HashMap::new()),
+                starting: Mutex::new(HashMap::new()),
                 wake: Notify::new(),
                 builds_done: Notify::new(),
                 callbacks: Mutex::new(callbacks),
@@ -343,21 +352,26 @@ impl BotMaster {
                 continue;
             };
             let masterid = self.inner.updates.masterid();
-            match self
-                .inner
-                .db
-                .claim_build_requests(&[request.buildrequestid], masterid)
-                .await
-            {
-                Ok(()) => {}
-                Err(oxbot_db::DbError::Conflict(_)) => continue,
-                Err(err) => return Err(err),
-            }
-            self.inner
-                .updates
-                .build_requests_claimed(&[request.buildrequestid])
-                .await?;
-            let info = self.request_info(builderid, &request).await?;
+            let brid = request.buildrequestid;
+            self.set_starting(brid, true);
+            let claimed = async {
+                self.inner
+                    .db
+                    .claim_build_requests(&[brid], masterid)
+                    .await?;
+                self.inner.updates.build_requests_claimed(&[brid]).await?;
+                self.request_info(builderid, &request).await
+            };
+            let info = match claimed.await {
+                Ok(info) => info,
+                Err(err) => {
+                    self.set_starting(brid, false);
+                    match err {
+                        oxbot_db::DbError::Conflict(_) => continue,
+                        err => return Err(err),
+                    }
+                }
+            };
             self.start_build(Arc::new(builder.clone()), config, info, conn)
                 .await;
         }
@@ -374,6 +388,9 @@ impl BotMaster {
             .workernames
             .iter()
             .filter(|name| {
+                if !self.inner.workers.accepts_builds(name) {
+                    return false;
+                }
                 let Some(conn) = self.inner.workers.connection(name) else {
                     return false;
                 };
@@ -500,20 +517,39 @@ impl BotMaster {
             Ok(created) => created,
             Err(err) => {
                 warn!(cause = %err, "could not create the build; unclaiming its request");
+                self.inner
+                    .starting
+                    .lock()
+                    .expect("botmaster lock")
+                    .remove(&request.brid);
                 let _ = updates.unclaim_build_requests(&[request.brid]).await;
                 return;
             }
         };
         let buildid = created.buildid;
         info!(builder = %builder.name, number = created.number, worker = %worker.name(), "starting build");
-        self.inner.running.lock().expect("botmaster lock").insert(
-            buildid,
-            RunningBuild {
-                control,
-                worker: worker.name().to_owned(),
-                builder: builder.name.clone(),
-            },
-        );
+        {
+            let mut running = self.inner.running.lock().expect("botmaster lock");
+            let cancelled = self
+                .inner
+                .starting
+                .lock()
+                .expect("botmaster lock")
+                .remove(&request.brid)
+                .flatten();
+            if let Some(reason) = cancelled {
+                control.stop(&reason, Results::Cancelled);
+            }
+            running.insert(
+                buildid,
+                RunningBuild {
+                    control,
+                    worker: worker.name().to_owned(),
+                    builder: builder.name.clone(),
+                    brid: request.brid,
+                },
+            );
+        }
         let this = self.clone();
         let globals = config.properties.clone();
         let services = BuildServices {
@@ -559,13 +595,95 @@ impl BotMaster {
         {
             warn!(cause = %err, "could not complete the buildset");
         }
-        self.inner
+        let worker = self
+            .inner
             .running
             .lock()
             .expect("botmaster lock")
-            .remove(&buildid);
+            .remove(&buildid)
+            .map(|b| b.worker);
         self.inner.builds_done.notify_waiters();
+        if let Some(worker) = worker {
+            self.maybe_shutdown_worker(&worker);
+        }
         self.wake();
+    }
+
+    /// Marks a request as being started by the distributor (claimed, build not running yet),
+    /// or forgets it.
+    fn set_starting(&self, brid: i64, starting: bool) {
+        let mut map = self.inner.starting.lock().expect("botmaster lock");
+        if starting {
+            map.insert(brid, None);
+        } else {
+            map.remove(&brid);
+        }
+    }
+
+    /// Stops the builds of a claimed request (Buildbot's cancel of a request a build has);
+    /// a request claimed by the distributor whose build is not running yet is stopped as
+    /// soon as it starts. Returns the ids of the builds stopped now.
+    pub fn cancel_claimed_request(&self, brid: i64, reason: &str) -> Vec<i64> {
+        let running = self.inner.running.lock().expect("botmaster lock");
+        let stopped: Vec<i64> = running
+            .iter()
+            .filter(|(_, b)| b.brid == brid)
+            .map(|(id, b)| {
+                b.control.stop(reason, Results::Cancelled);
+                *id
+            })
+            .collect();
+        if stopped.is_empty()
+            && let Some(pending) = self
+                .inner
+                .starting
+                .lock()
+                .expect("botmaster lock")
+                .get_mut(&brid)
+        {
+            *pending = Some(reason.to_owned());
+        }
+        stopped
+    }
+
+    /// Shuts a worker down if it was asked to shut down gracefully and runs no build any
+    /// more (Buildbot's `maybeShutdown`).
+    pub fn maybe_shutdown_worker(&self, name: &str) {
+        if !self.inner.workers.is_graceful(name) {
+            return;
+        }
+        let busy = self
+            .inner
+            .running
+            .lock()
+            .expect("botmaster lock")
+            .values()
+            .any(|b| b.worker == name);
+        if !busy {
+            self.shutdown_worker(name);
+        }
+    }
+
+    /// Asks a connected worker to shut down now (Buildbot's `remoteShutdown`: a standard
+    /// worker process exits); the connection is closed if it is still open after a grace
+    /// period. Returns whether the worker was connected.
+    pub fn shutdown_worker(&self, name: &str) -> bool {
+        let Some(conn) = self.inner.workers.connection(name) else {
+            return false;
+        };
+        info!(worker = name, "asking the worker to shut down");
+        tokio::spawn(async move {
+            if let Err(err) = conn.shutdown().await {
+                info!(worker = %conn.name(), cause = %err, "worker shutdown request");
+            }
+            if tokio::time::timeout(SHUTDOWN_GRACE, conn.wait_lost())
+                .await
+                .is_err()
+            {
+                conn.close();
+            }
+        });
+        true
     }
 
     /// Stops a running build; `false` if no such build runs here.

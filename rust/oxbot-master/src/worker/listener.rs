@@ -145,6 +145,18 @@ async fn handle(
     {
         warn!(cause = %err, "could not record the worker connection");
     }
+    // An attaching worker is no longer shutting down (Buildbot resets `graceful` on attach).
+    let was_graceful = workers.set_graceful(&worker.name, false);
+    let graceful_in_db = updates
+        .db()
+        .get_worker(worker.workerid)
+        .await
+        .is_ok_and(|w| w.graceful);
+    if (was_graceful || graceful_in_db)
+        && let Err(err) = updates.set_worker_graceful(worker.workerid, false).await
+    {
+        warn!(cause = %err, "could not reset the worker's graceful shutdown");
+    }
     info!(worker = %worker.name, "worker attached");
     botmaster.wake();
     keep_alive(&conn).await;

@@ -31,6 +31,16 @@ struct Inner {
     /// Builder name and builddir per worker name, in config order (for the attach sequence).
     builders: HashMap<String, Vec<(String, String)>>,
     connections: HashMap<String, Arc<WorkerConnection>>,
+    /// Paused and graceful-shutdown state by worker name (Buildbot's `_paused`, `_graceful`),
+    /// kept across reconfigs and reconnects (graceful ends when the worker attaches again).
+    states: HashMap<String, WorkerState>,
+}
+
+/// What the control actions set on a worker.
+#[derive(Debug, Clone, Copy, Default)]
+struct WorkerState {
+    paused: bool,
+    graceful: bool,
 }
 
 impl WorkerManager {
@@ -134,5 +144,46 @@ impl WorkerManager {
         {
             inner.connections.remove(conn.name());
         }
+    }
+
+    /// The name of a configured worker.
+    pub fn name_of(&self, workerid: i64) -> Option<String> {
+        let inner = self.inner.lock().expect("worker manager lock");
+        inner
+            .configured
+            .values()
+            .find(|w| w.workerid == workerid)
+            .map(|w| w.name.clone())
+    }
+
+    /// Pauses or unpauses a worker: a paused worker is given no new builds.
+    pub fn set_paused(&self, name: &str, paused: bool) {
+        let mut inner = self.inner.lock().expect("worker manager lock");
+        inner.states.entry(name.to_owned()).or_default().paused = paused;
+    }
+
+    /// Sets a worker's graceful shutdown flag; returns what it was.
+    pub fn set_graceful(&self, name: &str, graceful: bool) -> bool {
+        let mut inner = self.inner.lock().expect("worker manager lock");
+        std::mem::replace(
+            &mut inner.states.entry(name.to_owned()).or_default().graceful,
+            graceful,
+        )
+    }
+
+    /// Whether a worker is waiting to shut down gracefully.
+    pub fn is_graceful(&self, name: &str) -> bool {
+        let inner = self.inner.lock().expect("worker manager lock");
+        inner.states.get(name).is_some_and(|s| s.graceful)
+    }
+
+    /// Whether new builds may start on a worker: not paused, not shutting down (Buildbot's
+    /// `canStartBuild`).
+    pub fn accepts_builds(&self, name: &str) -> bool {
+        let inner = self.inner.lock().expect("worker manager lock");
+        inner
+            .states
+            .get(name)
+            .is_none_or(|s| !s.paused && !s.graceful)
     }
 }

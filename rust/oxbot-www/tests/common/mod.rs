@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use oxbot_db::{Db, NewBuildset, NewChange, NewSourceStamp};
-use oxbot_master::control::{BoxFuture, ChangeSpec, Control, ControlError, ForceResult};
+use oxbot_master::control::{
+    BoxFuture, ChangeSpec, Control, ControlError, ForceResult, WorkerAction,
+};
 use oxbot_master::data::api::DataApi;
 use oxbot_master::mq::Mq;
 use oxbot_www::{WwwState, router};
@@ -21,6 +23,11 @@ pub(crate) enum Call {
     Force(String, Map<String, Value>),
     Stop(i64, Option<String>),
     AddChanges(Option<String>, Vec<ChangeSpec>),
+    Rebuild(i64),
+    Cancel(i64, Option<String>),
+    SetPriority(i64, i64),
+    Worker(i64, WorkerAction, Option<String>),
+    Enable(i64, bool),
 }
 
 /// A `Control` that records calls; forcing `nosuch` is refused, `bad` fails validation.
@@ -83,6 +90,73 @@ impl Control for FakeControl {
                 .unwrap()
                 .push(Call::AddChanges(src, changes));
             Ok(ids)
+        })
+    }
+
+    fn rebuild_build(&self, buildid: i64) -> BoxFuture<'_, Result<ForceResult, ControlError>> {
+        Box::pin(async move {
+            self.calls.lock().unwrap().push(Call::Rebuild(buildid));
+            Ok(ForceResult {
+                bsid: 12,
+                brids: BTreeMap::from([(1, 13)]),
+            })
+        })
+    }
+
+    fn cancel_build_request(
+        &self,
+        brid: i64,
+        reason: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ControlError>> {
+        Box::pin(async move {
+            self.calls.lock().unwrap().push(Call::Cancel(brid, reason));
+            if brid == 404 {
+                return Err(ControlError::NotFound("buildrequest 404 not found".into()));
+            }
+            Ok(())
+        })
+    }
+
+    fn set_build_request_priority(
+        &self,
+        brid: i64,
+        priority: i64,
+    ) -> BoxFuture<'_, Result<(), ControlError>> {
+        Box::pin(async move {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(Call::SetPriority(brid, priority));
+            Ok(())
+        })
+    }
+
+    fn control_worker(
+        &self,
+        workerid: i64,
+        action: WorkerAction,
+        reason: Option<String>,
+    ) -> BoxFuture<'_, Result<(), ControlError>> {
+        Box::pin(async move {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(Call::Worker(workerid, action, reason));
+            Ok(())
+        })
+    }
+
+    fn enable_scheduler(
+        &self,
+        schedulerid: i64,
+        enabled: bool,
+    ) -> BoxFuture<'_, Result<(), ControlError>> {
+        Box::pin(async move {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(Call::Enable(schedulerid, enabled));
+            Ok(())
         })
     }
 }
