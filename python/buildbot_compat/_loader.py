@@ -479,6 +479,11 @@ def _load_www(c):
         else:
             www["cookie_expiration_time"] = expiration.total_seconds()
     port = www.pop("port", None)
+    if isinstance(port, str) and port.strip().split(":", 1)[0] not in ("tcp", port.strip()):
+        # A strports endpoint other than TCP (Twisted's `unix:/path/to.sock`): kept as given,
+        # for the engine to name it as not supported.
+        www["port"] = port
+        port = None
     plugins = www.pop("plugins", {}) or {}
     return {"port": _describe.value(port), "plugins": _describe.value(plugins),
             "other": _describe.value(www)}

@@ -254,6 +254,19 @@ fn auth_gaps(www: &oxbot_core::config::Map) -> Vec<String> {
     out
 }
 
+/// A `c['www']['port']` oxbot's web server cannot listen on (the shim leaves a strports string
+/// other than `tcp:`, such as `unix:/path/to.sock`, in `www.other`): the master refuses to
+/// start with this line, and checkconfig lists it.
+pub fn www_port_not_served(config: &MasterConfig) -> Option<String> {
+    let port = config.www.other.get("port")?;
+    let shown = port
+        .as_str()
+        .map_or_else(|| port.to_string(), |s| format!("'{s}'"));
+    Some(format!(
+        "c['www']['port'] = {shown} (oxbot's web server listens on TCP ports only; the master does not start)"
+    ))
+}
+
 /// One line per configured feature the engine does not run yet, in config order, without
 /// repeats.
 pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
@@ -372,7 +385,13 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
             service.kind, service.name
         ));
     }
+    if let Some(line) = www_port_not_served(config) {
+        add(line);
+    }
     for key in config.www.other.keys() {
+        if key == "port" {
+            continue;
+        }
         if !matches!(
             key.as_str(),
             "allowed_origins"

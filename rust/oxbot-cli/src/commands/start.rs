@@ -264,6 +264,9 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         info!(protocol = %protocol.name, addr = %listener.local_addr()?, "worker port listening");
         worker_listeners.push(listener);
     }
+    if let Some(line) = oxbot_master::support::www_port_not_served(&config) {
+        bail!("not supported yet by oxbot: {line}");
+    }
     let (shutdown_tx, shutdown) = watch::channel(false);
     let web = match &config.www.port {
         Some(addr) => {
