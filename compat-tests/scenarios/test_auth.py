@@ -119,15 +119,23 @@ def masters(tmp_path_factory):
     oxbot = Master(ox_dir)
     try:
         oxbot.start()
-        yield {"oxbot": ox_url, "buildbot": bb_url}
+        yield Masters({"oxbot": ox_url, "buildbot": bb_url}, oxbot)
     finally:
         oxbot.stop()
         run([BUILDBOT, "stop", bb_dir])
 
 
+class Masters:
+    """The web URLs of both masters by name, and the oxbot Master (to restart it)."""
+
+    def __init__(self, urls, oxbot):
+        self.urls = urls
+        self.oxbot = oxbot
+
+
 def on_both(masters, action):
     """Runs `action(client)` with a fresh client of each master; returns {name: result}."""
-    return {name: action(Client(url)) for name, url in masters.items()}
+    return {name: action(Client(url)) for name, url in masters.urls.items()}
 
 
 def test_anonymous_force_is_denied_alike(masters):
@@ -214,3 +222,18 @@ def test_foreign_origin_is_refused(masters):
     assert answers["oxbot"] == answers["buildbot"]
     assert answers["oxbot"] == ((400, '{"error": {"message": "invalid origin"}}'), 400,
                                 '{"error": "invalid origin"}', 200, True)
+
+
+def test_sessions_outlive_a_restart(masters):
+    """The signing key is kept in the database (object `www`, state `session_secret`), as
+    Buildbot keeps it, so a restart logs no one out."""
+    client = Client(masters.urls["oxbot"])
+    assert client.login("admin", "s3cret")[0] == 302
+    masters.oxbot.restart()
+    assert client.config()["user"] == {"username": "admin", "email": "admin"}
+    status, text = client.rpc("forceschedulers/force", "force", {})
+    assert status == 200, text
+    # A cookie signed with another key is anonymous.
+    signature = "AAAA" if not client.session.endswith("AAAA") else "BBBB"
+    client.session = client.session[:-4] + signature
+    assert client.config()["user"] == {"anonymous": True}

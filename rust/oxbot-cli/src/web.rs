@@ -21,6 +21,25 @@ pub(crate) fn web_auth(
     oxbot_www::auth::WebAuth::from_config(config).map_err(anyhow::Error::msg)
 }
 
+/// The key that signs session cookies, where Buildbot keeps it (object `www`, state
+/// `session_secret`), made on first use: shared by the masters of a database and kept across
+/// restarts, so a master taking over Buildbot's database keeps its users logged in.
+pub(crate) async fn session_secret(db: &oxbot_db::Db) -> anyhow::Result<String> {
+    let objectid = db
+        .get_object_id("www", "buildbot.www.service.WWWService")
+        .await?;
+    if let Some(secret) = db.get_state(objectid, "session_secret").await? {
+        if let Some(secret) = secret.as_str() {
+            return Ok(secret.to_owned());
+        }
+        anyhow::bail!("the session_secret in the database is not a string: {secret}");
+    }
+    let secret = oxbot_www::auth::session::random_secret()?;
+    db.set_state(objectid, "session_secret", &serde_json::json!(secret))
+        .await?;
+    Ok(secret)
+}
+
 /// The web router for a started master.
 pub(crate) fn router(
     master: &Master,

@@ -250,7 +250,8 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         );
     }
     let change_hook_auth = crate::web::change_hook_auth(&config)?;
-    let web_auth = crate::web::web_auth(&config)?;
+    let web_auth = crate::web::web_auth(&config)?
+        .with_session_secret(crate::web::session_secret(&db).await?.as_bytes());
     let hostname = nix::unistd::gethostname()
         .map_or_else(|_| "localhost".into(), |h| h.to_string_lossy().into_owned());
     let master_name = format!("{hostname}:{}", dir.display());

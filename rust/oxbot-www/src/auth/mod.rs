@@ -86,6 +86,7 @@ pub struct WebAuth {
     kind: AuthKind,
     authz: Authz,
     sessions: Sessions,
+    lifetime_seconds: i64,
     /// `allowed_origins` (default: `buildbotURL`'s origin) as lower-case globs.
     origins: Vec<Regex>,
     buildbot_url: String,
@@ -226,17 +227,18 @@ impl WebAuth {
             kind,
             authz,
             sessions,
+            lifetime_seconds: lifetime,
             origins,
             buildbot_url,
             frontend,
         })
     }
 
-    /// The same with a known session secret (tests).
+    /// The same signing sessions with `secret` (the one kept in the database, shared with
+    /// the other masters and the next runs, as Buildbot's `session_secret`).
     #[must_use]
     pub fn with_session_secret(mut self, secret: &[u8]) -> WebAuth {
-        let lifetime = session::DEFAULT_LIFETIME_SECONDS;
-        self.sessions = Sessions::with_secret(secret, lifetime);
+        self.sessions = Sessions::with_secret(secret, self.lifetime_seconds);
         self
     }
 

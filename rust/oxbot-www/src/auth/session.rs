@@ -26,6 +26,18 @@ pub fn anonymous() -> Map<String, Value> {
     Map::from_iter([("anonymous".to_owned(), Value::Bool(true))])
 }
 
+/// A new secret as Buildbot makes its `session_secret`: 128 random bits, in hex (the hex text
+/// itself is the HMAC key).
+pub fn random_secret() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    Ok(bytes.iter().fold(String::new(), |mut out, b| {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{b:02x}");
+        out
+    }))
+}
+
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -40,16 +52,12 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// A secret of 128 random bits, written as hex as Buildbot's `session_secret` is.
+    /// Signs with a random secret (a master without a database: tests, tools).
     pub fn new(lifetime_seconds: i64) -> std::io::Result<Sessions> {
-        let mut bytes = [0u8; 16];
-        std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
-        let secret = bytes.iter().fold(String::new(), |mut out, b| {
-            use std::fmt::Write as _;
-            let _ = write!(out, "{b:02x}");
-            out
-        });
-        Ok(Sessions::with_secret(secret.as_bytes(), lifetime_seconds))
+        Ok(Sessions::with_secret(
+            random_secret()?.as_bytes(),
+            lifetime_seconds,
+        ))
     }
 
     pub fn with_secret(secret: &[u8], lifetime_seconds: i64) -> Sessions {
