@@ -430,14 +430,23 @@ impl BotMaster {
     /// A worker as the hooks see it.
     fn worker_view(&self, name: &str) -> serde_json::Value {
         let conn = self.inner.workers.connection(name);
+        let mut properties = self
+            .inner
+            .config
+            .lock()
+            .expect("botmaster lock")
+            .workers
+            .iter()
+            .find(|w| w.name == name)
+            .map(|w| w.properties.clone())
+            .unwrap_or_default();
+        properties.extend(conn.iter().flat_map(|c| c.properties()));
         let quarantine = self.inner.quarantine.lock().expect("botmaster lock");
         let state = quarantine.get(name);
         json!({
             "name": name,
             "info": conn.as_ref().map(|c| c.info()),
-            "properties": conn
-                .as_ref()
-                .map(|c| c.properties().into_iter().collect::<serde_json::Map<_, _>>()),
+            "properties": properties,
             "available": true,
             "quarantine_timeout": state.map_or(QUARANTINE_INITIAL_TIMEOUT, |q| q.timeout),
             "in_quarantine": state
@@ -560,6 +569,12 @@ impl BotMaster {
                 &self.inner.builderids.lock().expect("botmaster lock"),
             )),
             locks: self.inner.locks.clone(),
+            worker_properties: config
+                .workers
+                .iter()
+                .find(|w| w.name == worker.name())
+                .map(|w| w.properties.clone())
+                .unwrap_or_default(),
         };
         tokio::spawn(async move {
             let brid = request.brid;

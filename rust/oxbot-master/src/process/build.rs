@@ -58,6 +58,8 @@ pub struct BuildServices {
     pub triggerables: Arc<BTreeMap<String, Triggerable>>,
     /// The master's locks.
     pub locks: Locks,
+    /// The `properties` the configuration gives the build's worker.
+    pub worker_properties: Map<String, Value>,
 }
 
 /// What the build runner needs to start a build.
@@ -181,6 +183,7 @@ pub async fn run_build(
                 &request,
                 number,
                 &worker,
+                &services.worker_properties,
                 services.callbacks,
             )
             .with_context(render_context.clone()),
@@ -621,6 +624,7 @@ fn build_properties(
     request: &BuildRequestInfo,
     number: i64,
     worker: &WorkerConnection,
+    worker_properties: &Map<String, Value>,
     callbacks: Option<Arc<dyn PythonCallbacks>>,
 ) -> Properties {
     let mut props = Properties::with_callbacks(callbacks);
@@ -628,6 +632,7 @@ fn build_properties(
     props.update_from_map(&builder.properties, "Builder");
     props.set("buildername", Value::from(builder.name.clone()), "Builder");
     props.set("builderid", Value::from(request.builderid), "Builder");
+    props.update_from_map(worker_properties, "Worker");
     for (name, value) in worker.properties() {
         props.set(&name, value, "Worker");
     }
