@@ -268,10 +268,14 @@ pub fn www_port_not_served(config: &MasterConfig) -> Option<String> {
 }
 
 /// One line per configured feature the engine does not run yet, in config order, without
-/// repeats.
+/// repeats. Callers print each after "not supported yet by oxbot: ", so a line made from an
+/// error that already says so loses its own copy.
 pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |line: String| {
+        let line = line
+            .strip_prefix("not supported yet by oxbot: ")
+            .map_or(line.clone(), str::to_owned);
         if !out.contains(&line) {
             out.push(line);
         }
@@ -367,7 +371,15 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
                 .get("type")
                 .and_then(Value::as_str)
                 .is_none_or(|kind| kind == "simple");
-        if !NO_EFFECT_KEYS.contains(&key.as_str()) && !simple_mq {
+        // An empty value (say the `c['projects'] = []` a configurator sets by default) is
+        // the same as none.
+        let empty = match &config.other[key] {
+            Value::Null => true,
+            Value::Array(items) => items.is_empty(),
+            Value::Object(map) => map.is_empty(),
+            _ => false,
+        };
+        if !NO_EFFECT_KEYS.contains(&key.as_str()) && !simple_mq && !empty {
             add(format!("c['{key}'] (oxbot runs as if it were not set)"));
         }
     }
