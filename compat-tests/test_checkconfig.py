@@ -151,6 +151,8 @@ def test_08_api_surface_loads_with_one_line_per_spelling(tmp_path):
         "step no longer takes; oxbot ignores it",
         "not supported yet by oxbot: replacing Build.stopBuild of buildbot.process.build "
         "(oxbot's engine does not run this class)",
+        "DEPRECATED: 'BuildStep.addFactoryArguments()' is not needed: steps are re-created "
+        "from their constructor arguments",
         "DEPRECATED: BuildSlave names that are not identifiers ('osx-10.6_i386'): "
         "Buildbot 0.9+ rejects them, oxbot keeps them",
     ]:

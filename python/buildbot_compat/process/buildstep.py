@@ -215,6 +215,14 @@ class BuildStep(_describe.Described):
     def setBuild(self, build):
         self.build = build
 
+    def addFactoryArguments(self, **kwargs):
+        """0.8: recorded constructor arguments for re-creating the step per build; oxbot
+        re-creates steps from the arguments they were constructed with anyway."""
+        from buildbot_compat import _legacy
+
+        _legacy.warn("DEPRECATED: 'BuildStep.addFactoryArguments()' is not needed: steps are "
+                     "re-created from their constructor arguments")
+
     def _run_build_time(self):
         cls = type(self)
         if _user_defines(cls, "start") and not _user_defines(cls, "run"):
