@@ -478,6 +478,9 @@ def _load_www(c):
             error('Invalid www["cookie_expiration_time"] configuration should be a datetime.timedelta')
         else:
             www["cookie_expiration_time"] = expiration.total_seconds()
+    hook_auth = www.get("change_hook_auth")
+    if isinstance(hook_auth, (list, tuple)):
+        www["change_hook_auth"] = [_hook_checker(entry) for entry in hook_auth]
     port = www.pop("port", None)
     if isinstance(port, str) and port.strip().split(":", 1)[0] not in ("tcp", port.strip()):
         # A strports endpoint other than TCP (Twisted's `unix:/path/to.sock`): kept as given,
@@ -487,6 +490,21 @@ def _load_www(c):
     plugins = www.pop("plugins", {}) or {}
     return {"port": _describe.value(port), "plugins": _describe.value(plugins),
             "other": _describe.value(www)}
+
+
+def _hook_checker(entry):
+    """A change hook checker as the engine takes it: Twisted's ``FilePasswordDB`` with its
+    defaults (what ``strcred.makeChecker("file:PATH")`` makes under the real Twisted) is the
+    ``"file:PATH"`` entry; anything else is left for the engine to name."""
+    if (type(entry).__name__ == "FilePasswordDB"
+            and type(entry).__module__.startswith("twisted.cred")
+            and getattr(entry, "delim", None) in (b":", ":")
+            and getattr(entry, "ufield", None) == 0 and getattr(entry, "pfield", None) == 1
+            and getattr(entry, "caseSensitive", None) is True
+            and getattr(entry, "hash", None) is None):
+        filename = entry.filename
+        return "file:" + (filename.decode() if isinstance(filename, bytes) else str(filename))
+    return entry
 
 
 def _load_services(c):
