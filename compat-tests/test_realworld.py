@@ -9,11 +9,13 @@ run are documented in compat-tests/README.md."""
 
 import json
 import os
+import shutil
 import sys
 
 import pytest
 
-from conftest import OXBOT, ROOT, run
+from conftest import OXBOT, ROOT, SHARED, run
+from test_inventory import reference_inventory
 
 REALWORLD = ROOT / "compat-tests" / "realworld"
 NAMES = ["octave", "openvpn", "dolphin", "metabbotcfg", "sfml"]
@@ -33,6 +35,24 @@ def test_realworld_config_loads_with_buildbots_inventory(tmp_path, name):
     assert row["buildbot_loads"], result.stdout
     assert row["oxbot_loads"], result.stdout
     assert row["equal"], result.stdout
+
+
+@pytest.mark.parametrize("case", ["c01_sample_style", "c03_locks_loops", "c06_split"])
+def test_checkconfig_inventory_is_buildbots(tmp_path, case):
+    """`oxbot checkconfig --inventory FILE`, which realworld/check compares, gives what
+    Buildbot 4.3's loader gives (as test_inventory.py checks over REST)."""
+    basedir = tmp_path / "master"
+    source = SHARED / "configs" / case
+    if source.is_dir():
+        shutil.copytree(source, basedir)
+    else:
+        basedir.mkdir()
+        shutil.copy(source.with_suffix(".cfg"), basedir / "master.cfg")
+    expected = reference_inventory(basedir)
+    out = tmp_path / "inventory.json"
+    result = run([OXBOT, "checkconfig", "--inventory", out, basedir])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(out.read_text()) == expected
 
 
 UNIX_WWW_CFG = """\
