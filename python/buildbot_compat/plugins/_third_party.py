@@ -15,9 +15,14 @@ def getattr_for(module_name):
         if not name.startswith("__"):
             for ep in importlib.metadata.entry_points(group=f"buildbot.{namespace}"):
                 if ep.name == name and not ep.value.startswith("buildbot."):
-                    value = ep.load()
+                    try:
+                        value = ep.load()
+                    except Exception as e:
+                        raise AttributeError(f"Unable to load {ep.group}:{ep.name}: {e!s}") from e
                     setattr(sys.modules[module_name], name, value)
                     return value
+            # Buildbot's plugin database words it so.
+            raise AttributeError(f"Unknown component name: {name}")
         raise AttributeError(f"module {public!r} has no attribute {name!r}")
 
     return __getattr__
