@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import OXBOT, ROOT, SHARED, run
+from conftest import OXBOT, ROOT, SHARED, run, start_master
 from test_inventory import reference_inventory
 
 REALWORLD = ROOT / "compat-tests" / "realworld"
@@ -81,3 +81,31 @@ def test_a_unix_socket_web_port_loads_but_the_master_does_not_start(tmp_path):
     log = (basedir / "twistd.log").read_text() if (basedir / "twistd.log").exists() else ""
     assert line in start.stdout + start.stderr + log
     run([OXBOT, "stop", basedir])
+
+
+DICT_KEYS_CFG = """\
+from buildbot.plugins import schedulers, util, worker
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("w", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+c['builders'] = [util.BuilderConfig(name="b", workernames=["w"], factory=util.BuildFactory())]
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["b"])]
+admins = {"user01": "secret"}
+c['www'] = {
+    'port': 'tcp:0:interface=127.0.0.1',
+    'auth': util.UserPasswordAuth(admins),
+    'authz': util.Authz(
+        allowRules=[util.AnyControlEndpointMatcher(role="admins")],
+        roleMatchers=[util.RolesFromUsername(roles=["admins"], usernames=admins.keys())]),
+}
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+"""
+
+
+def test_a_dict_keys_view_serves_as_the_list_buildbot_iterates(tmp_path):
+    """octave-buildbot passes `RolesFromUsername(usernames=my_admins.keys())`: the master starts."""
+    master = start_master(tmp_path, DICT_KEYS_CFG)
+    try:
+        assert master.get("builders")["builders"][0]["name"] == "b"
+    finally:
+        master.stop()

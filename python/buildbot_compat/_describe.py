@@ -7,6 +7,7 @@ engine can call them back. The tags the engine accepts are listed in ``_spec.py`
 """
 
 import threading
+from collections.abc import KeysView, ValuesView
 
 HANDLES = []
 
@@ -43,7 +44,8 @@ def value(obj):
         return obj
     if isinstance(obj, bytes):
         return obj.decode("utf-8", errors="replace")
-    if isinstance(obj, (list, tuple, set, frozenset)):
+    # Dict views too: configs pass `some_dict.keys()` where Buildbot iterates a list.
+    if isinstance(obj, (list, tuple, set, frozenset, KeysView, ValuesView)):
         return [value(item) for item in obj]
     if isinstance(obj, dict):
         return {str(k): value(v) for k, v in obj.items()}
