@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt as _;
 use oxbot_master::control::ControlError;
 use oxbot_master::data::api::pyjson::{python_json, python_json_pretty, python_json_unsorted};
 use oxbot_master::data::api::{DataResult, QueryParams};
@@ -83,6 +84,10 @@ async fn answer(
             filename,
             body,
         } => {
+            let body = axum::body::Body::from_stream(body.map_err(|err| {
+                tracing::error!(cause = %err, "a raw download failed while it was being sent");
+                std::io::Error::other(err.to_string())
+            }));
             let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
             if let Some(name) = filename
                 && let Ok(value) = format!("attachment; filename={name}").parse()

@@ -269,6 +269,27 @@ async fn log_contents_and_raw_downloads() {
 }
 
 #[tokio::test]
+async fn a_raw_log_longer_than_a_page_is_sent_whole() {
+    let (db, ids) = common::fixture().await;
+    let step = db.get_log(ids.stdio).await.unwrap().stepid;
+    let log = db.add_log(step, "big", "big", "s").await.unwrap();
+    let lines: Vec<String> = (0..12_345).map(|n| format!("line {n}")).collect();
+    for chunk in lines.chunks(1000) {
+        let text: String = chunk.iter().map(|l| format!("o{l}\n")).collect();
+        db.append_log(log, &text).await.unwrap();
+    }
+    db.finish_log(log).await.unwrap();
+    let (app, _, _) = common::app_on(db, ids);
+    let reply = get(&app, &format!("/api/v2/logs/{log}/raw")).await;
+    let expected = format!(
+        "Builder: runtests\nBuild number: 1\nWorker name: w1\n{}\n",
+        lines.join("\n")
+    );
+    assert_eq!(reply.text.len(), expected.len());
+    assert!(reply.text == expected);
+}
+
+#[tokio::test]
 async fn errors_as_buildbot_answers_them() {
     let (app, _, _) = app().await;
     let cases: &[(&str, StatusCode, &str)] = &[

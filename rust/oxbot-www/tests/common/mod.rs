@@ -333,6 +333,11 @@ pub(crate) fn captured_forceschedulers() -> Vec<Value> {
 /// The router over the fixture, and the fake control behind it.
 pub(crate) async fn app() -> (axum::Router, Arc<FakeControl>, Ids) {
     let (db, ids) = fixture().await;
+    app_on(db, ids)
+}
+
+/// The router over `db` (made by [`fixture`], perhaps with more in it).
+pub(crate) fn app_on(db: Db, ids: Ids) -> (axum::Router, Arc<FakeControl>, Ids) {
     let data = DataApi::new(db);
     data.set_forceschedulers(captured_forceschedulers());
     let control = Arc::new(FakeControl::default());

@@ -16,6 +16,7 @@ mod route;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use oxbot_db::{BuildFilter, BuildRequestFilter, ClaimFilter, Db, DbError, WorkerFilter};
 use serde_json::{Map, Value, json};
 
@@ -51,8 +52,14 @@ impl From<DbError> for DataError {
     }
 }
 
+/// The text of a raw download, read from the database a page of lines at a time as it is
+/// sent, so that a large log never sits whole in memory.
+pub type RawBody = futures_util::stream::BoxStream<'static, Result<String, DataError>>;
+
+/// How many log lines a raw download reads from the database at once.
+const RAW_PAGE_LINES: i64 = 5000;
+
 /// What a GET returns.
-#[derive(Debug, Clone, PartialEq)]
 pub enum DataResult {
     /// A collection: the plural key, the objects, and `meta.total`.
     Collection {
@@ -67,8 +74,35 @@ pub enum DataResult {
         content_type: &'static str,
         /// `Some` for an attachment (`raw`), `None` to show inline (`raw_inline`).
         filename: Option<String>,
-        body: String,
+        body: RawBody,
     },
+}
+
+impl std::fmt::Debug for DataResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DataResult::Collection { key, items, total } => f
+                .debug_struct("Collection")
+                .field("key", key)
+                .field("items", items)
+                .field("total", total)
+                .finish(),
+            DataResult::Single { key, item } => f
+                .debug_struct("Single")
+                .field("key", key)
+                .field("item", item)
+                .finish(),
+            DataResult::Raw {
+                content_type,
+                filename,
+                ..
+            } => f
+                .debug_struct("Raw")
+                .field("content_type", content_type)
+                .field("filename", filename)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// The data API's read side.
@@ -129,7 +163,10 @@ impl DataApi {
         match self.get(&path, params).await {
             Ok(DataResult::Collection { items, .. }) => Ok(Value::Array(items)),
             Ok(DataResult::Single { item, .. }) => Ok(item),
-            Ok(DataResult::Raw { body, .. }) => Ok(Value::String(body)),
+            Ok(DataResult::Raw { body, .. }) => {
+                let pages: Vec<String> = body.try_collect().await?;
+                Ok(Value::String(pages.concat()))
+            }
             Err(DataError::NotFound(_)) => Ok(Value::Null),
             Err(err) => Err(err),
         }
@@ -727,27 +764,43 @@ impl DataApi {
         let step = self.db.get_step(log.stepid).await?;
         let build = self.db.get_build(step.buildid).await?;
         let builder = self.db.get_builder(build.builderid).await?;
-        let content = if log.num_lines > 0 {
-            self.db.get_log_lines(log.id, 0, log.num_lines - 1).await?
-        } else {
-            String::new()
-        };
-        let body = if log.log_type == "s" {
+        // A stdio log starts with a header, and its lines lose their stream letter.
+        let stdio = log.log_type == "s";
+        let header = if stdio {
             let worker = match build.workerid {
                 Some(id) => self.db.get_worker(id).await?.name,
                 None => String::new(),
             };
-            let mut body = format!(
+            format!(
                 "Builder: {}\nBuild number: {}\nWorker name: {}\n",
                 builder.name, build.number, worker
-            );
-            for line in content.split_inclusive('\n') {
-                body.push_str(line.get(1..).unwrap_or(""));
-            }
-            body
+            )
         } else {
-            content
+            String::new()
         };
+        let (db, logid, num_lines) = (self.db.clone(), log.id, log.num_lines);
+        let pages = futures_util::stream::try_unfold(0, move |first| {
+            let db = db.clone();
+            async move {
+                if first >= num_lines {
+                    return Ok(None);
+                }
+                let last = (first + RAW_PAGE_LINES).min(num_lines) - 1;
+                let lines = db.get_log_lines(logid, first, last).await?;
+                let page = if stdio {
+                    lines
+                        .split_inclusive('\n')
+                        .map(|line| line.get(1..).unwrap_or(""))
+                        .collect()
+                } else {
+                    lines
+                };
+                Ok(Some((page, last + 1)))
+            }
+        });
+        let body = futures_util::stream::once(async move { Ok(header) })
+            .chain(pages)
+            .boxed();
         let filename = (!inline).then(|| {
             format!(
                 "{}_build_{}_step_{}_log_{}",
