@@ -1,5 +1,5 @@
 """JSON-RPC control actions with a real buildbot-worker (rest-api.md 7.4): rebuild, cancel of a
-pending build request, pause/unpause, graceful stop and kill of a worker; and `/sse` receiving
+pending build request, pause/unpause, graceful stop and kill of a worker, disabling a scheduler; and `/sse` receiving
 the events of a build and of the control actions."""
 
 import json
@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import _start_buildbot_worker, master_fixture, run
+from conftest import _start_buildbot_worker, master_fixture, run, start_master
 
 CFG = """\
 from buildbot.plugins import *
@@ -242,3 +242,31 @@ def test_sse_receives_build_events(master, worker):
     reply = urllib.request.urlopen(f"{master.web_url}/sse/remove/{sse.uuid}/builds/*/*")
     assert reply.read() == b"ok"
     sse.close()
+
+
+def test_a_disabled_scheduler_adds_no_buildsets(tmp_path):
+    cfg = CFG + (
+        "c['schedulers'].append(schedulers.Periodic("
+        "name='tick', builderNames=['quick'], periodicBuildTimer=1))\n"
+    )
+    m = start_master(tmp_path, cfg)
+    try:
+        sse = Sse(m, "/sse/listen/schedulers/*/*")
+        tick = next(s for s in m.get("schedulers")["schedulers"] if s["name"] == "tick")
+        path = f"schedulers/{tick['schedulerid']}"
+        m.wait_for(lambda: m.get("buildsets")["meta"]["total"] > 0, "a buildset from the periodic scheduler")
+        assert m.post(path, "enable", {"enabled": False})["result"] is None
+        event = sse.wait_key(f"{path}/updated")
+        assert (event["name"], event["enabled"]) == ("tick", False)
+        assert m.get(path)["schedulers"][0]["enabled"] is False
+        time.sleep(1.5)
+        before = m.get("buildsets")["meta"]["total"]
+        time.sleep(3)
+        assert m.get("buildsets")["meta"]["total"] == before
+        assert m.post(path, "enable", {"enabled": "yes"})["error"]["code"] == -32602
+        assert m.post(path, "enable", {"enabled": True})["result"] is None
+        assert sse.wait_key(f"{path}/updated")["enabled"] is True
+        m.wait_for(lambda: m.get("buildsets")["meta"]["total"] > before, "a buildset once enabled again")
+        sse.close()
+    finally:
+        m.stop()

@@ -129,6 +129,9 @@ impl BranchScheduler {
                             continue;
                         }
                     };
+                    if !super::is_enabled(updates.db(), &self.name).await {
+                        continue;
+                    }
                     let Some(important) = self.classify(&change) else { continue };
                     match self.tree_stable {
                         None if important => self.add_buildset(&updates, &[change]).await,
@@ -186,6 +189,9 @@ impl BranchScheduler {
 
     /// Buildbot's `addBuildsetForChanges`: one source stamp per codebase, from its latest change.
     async fn add_buildset(&self, updates: &Updates, changes: &[ChangeModel]) {
+        if !super::is_enabled(updates.db(), &self.name).await {
+            return info!(scheduler = %self.name, "disabled: no buildset");
+        }
         let mut latest: BTreeMap<&str, &ChangeModel> = BTreeMap::new();
         for change in changes {
             let slot = latest.entry(change.codebase.as_str()).or_insert(change);

@@ -140,7 +140,9 @@ impl Dependent {
                 let ok = buildset
                     .results
                     .is_some_and(|r| r == Results::Success.code() || r == Results::Warnings.code());
-                if ok {
+                if ok && !super::is_enabled(db, &self.name).await {
+                    info!(scheduler = %self.name, upstream = bsid, "disabled: no downstream buildset");
+                } else if ok {
                     let (new_bsid, _) = updates
                         .add_buildset(NewBuildset {
                             sourcestamp_ids: buildset.sourcestamps.clone(),

@@ -8,6 +8,7 @@ pub mod timed;
 pub mod triggerable;
 
 use oxbot_core::config::{SchedulerConfig, Value};
+use oxbot_db::Db;
 
 /// The properties a scheduler gives its buildsets: its own, and `scheduler` naming it (all with
 /// source `Scheduler`, as Buildbot's `addBuildsetFor...` sets them).
@@ -46,4 +47,21 @@ pub fn reason(config: &SchedulerConfig) -> String {
         .unwrap_or("The %(classname)s scheduler named '%(name)s' triggered this build")
         .replace("%(classname)s", &config.kind)
         .replace("%(name)s", &config.name)
+}
+
+/// Whether a scheduler is enabled (the `enable` control action turns it on and off; Buildbot's
+/// disabled schedulers consume no changes and fire no timers). One that cannot be read counts
+/// as enabled.
+pub async fn is_enabled(db: &Db, name: &str) -> bool {
+    let enabled = async {
+        let id = db.find_scheduler_id(name).await?;
+        Ok::<bool, oxbot_db::DbError>(db.get_scheduler(id).await?.enabled)
+    };
+    match enabled.await {
+        Ok(enabled) => enabled,
+        Err(err) => {
+            tracing::warn!(scheduler = name, cause = %err, "cannot read whether the scheduler is enabled");
+            true
+        }
+    }
 }

@@ -225,6 +225,9 @@ impl TimedScheduler {
     }
 
     async fn add_buildset(&self, updates: &Updates) {
+        if !super::is_enabled(updates.db(), &self.name).await {
+            return info!(scheduler = %self.name, "disabled: no buildset");
+        }
         if self.kind == "NightlyTriggerable" {
             return self.build_last_trigger(updates).await;
         }
