@@ -200,6 +200,37 @@ def test_admin_session_forces_and_logout_ends_it(masters):
     assert got["force_after"][0] == 403
 
 
+def test_digest_login(masters):
+    """Buildbot also offers Digest (MD5, qop=auth): urllib's Digest handler logs in."""
+
+    def scenario(client):
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, client.url, "admin", "s3cret")
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPDigestAuthHandler(passwords), NoRedirect)
+        try:
+            opener.open(client.url + "/auth/login?redirect=/workers", timeout=30)
+            raise AssertionError("no redirect")
+        except urllib.error.HTTPError as err:
+            status = err.code
+            location = err.headers["Location"].replace(client.url, "URL")
+            cookies = err.headers.get_all("Set-Cookie")
+        client.session = cookies[-1].split("=", 1)[1].split(";")[0]
+        wrong = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        wrong.add_password(None, client.url, "admin", "nope")
+        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(wrong))
+        try:
+            opener.open(client.url + "/auth/login", timeout=30)
+            wrong_status = 200
+        except urllib.error.HTTPError as err:
+            wrong_status = err.code
+        return status, location, client.config()["user"], wrong_status
+
+    answers = on_both(masters, scenario)
+    assert answers["oxbot"] == answers["buildbot"]
+    assert answers["oxbot"] == (302, "URL/#/workers", {"username": "admin", "email": "admin"}, 401)
+
+
 def test_a_user_without_the_role_is_denied(masters):
     def scenario(client):
         assert client.login("bob", "bobpw")[0] == 302

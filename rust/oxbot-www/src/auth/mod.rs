@@ -9,6 +9,7 @@
 
 pub mod authz;
 mod described;
+mod digest;
 pub mod session;
 
 use std::path::PathBuf;
@@ -30,6 +31,7 @@ use serde_json::{Map, Value, json};
 
 use self::authz::Authz;
 use self::described::{Described, arg};
+use self::digest::DigestAuth;
 use self::session::Sessions;
 
 /// The auth kinds oxbot serves.
@@ -87,6 +89,7 @@ pub struct WebAuth {
     authz: Authz,
     sessions: Sessions,
     lifetime_seconds: i64,
+    digest: DigestAuth,
     /// `allowed_origins` (default: `buildbotURL`'s origin) as lower-case globs.
     origins: Vec<Regex>,
     buildbot_url: String,
@@ -228,6 +231,9 @@ impl WebAuth {
             authz,
             sessions,
             lifetime_seconds: lifetime,
+            digest: DigestAuth::new(
+                session::random_secret().map_err(|e| format!("digest key: {e}"))?,
+            ),
             origins,
             buildbot_url,
             frontend,
@@ -557,12 +563,13 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Passwords {
-    fn knows(&self, user: &str, password: &str) -> bool {
+    /// The password of `user`.
+    fn password_of(&self, user: &str) -> Option<Vec<u8>> {
         match self {
             Passwords::Memory(users) => users
                 .iter()
                 .find(|(u, _)| u == user)
-                .is_some_and(|(_, p)| same(p.as_bytes(), password.as_bytes())),
+                .map(|(_, p)| p.as_bytes().to_vec()),
             Passwords::File(path) => match std::fs::read(path) {
                 // Twisted's FilePasswordDB: the first `user:password[:...]` line of the user.
                 Ok(text) => text
@@ -573,34 +580,52 @@ impl Passwords {
                         Some((parts.next()?, parts.next()?))
                     })
                     .find(|(u, _)| *u == user.as_bytes())
-                    .is_some_and(|(_, p)| same(p, password.as_bytes())),
+                    .map(|(_, p)| p.to_vec()),
                 Err(err) => {
                     tracing::error!(cause = %err, path = %path.display(), "cannot read the htpasswd file");
-                    false
+                    None
                 }
             },
         }
     }
+
+    fn knows(&self, user: &str, password: &str) -> bool {
+        self.password_of(user)
+            .is_some_and(|p| same(&p, password.as_bytes()))
+    }
 }
 
-/// The user and password of a Basic `Authorization` header.
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, credentials) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
+/// The user an `Authorization` header proves: Basic with a known password, or an answer to
+/// one of our Digest challenges.
+fn authenticated(
+    auth: &WebAuth,
+    users: &Passwords,
+    method: &str,
+    headers: &HeaderMap,
+) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let split = value.iter().position(|b| *b == b' ')?;
+    let (scheme, credentials) = (&value[..split], &value[split + 1..]);
+    if scheme.eq_ignore_ascii_case(b"digest") {
+        return auth
+            .digest
+            .check(credentials, method, |user| users.password_of(user));
+    }
+    if !scheme.eq_ignore_ascii_case(b"basic") {
         return None;
     }
     let decoded = base64::engine::general_purpose::STANDARD
-        .decode(credentials.trim())
+        .decode(credentials.trim_ascii())
         .ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (user, password) = decoded.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
+    users.knows(user, password).then(|| user.to_owned())
 }
 
 /// `GET /auth/login`.
 async fn login(
     Extension(guard): Extension<Arc<Guard>>,
+    method: Method,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
@@ -620,26 +645,43 @@ async fn login(
             "<!DOCTYPE html>\n<html><head><title>403 - Forbidden Resource</title></head><body><h1>Forbidden Resource</h1><p>URL is not supported for authentication</p></body></html>",
         )
             .into_response(),
-        AuthKind::Basic { users, .. } => match basic_credentials(&headers) {
-            Some((user, password)) if users.knows(&user, &password) => {
-                let mut response = redirect(auth, query.as_deref());
-                let info = json!({"username": user, "email": user});
-                let info = info.as_object().cloned().unwrap_or_default();
-                response.extensions_mut().insert(SessionUser(info));
-                response
+        AuthKind::Basic { users, .. } => {
+            match authenticated(auth, users, method.as_str(), &headers) {
+                Some(user) => {
+                    let mut response = redirect(auth, query.as_deref());
+                    let info = json!({"username": user, "email": user});
+                    let info = info.as_object().cloned().unwrap_or_default();
+                    response.extensions_mut().insert(SessionUser(info));
+                    response
+                }
+                None => challenge(auth),
             }
-            // Twisted's challenge; oxbot offers Basic only (Buildbot also offers Digest).
-            _ => (
-                StatusCode::UNAUTHORIZED,
-                [
-                    (header::WWW_AUTHENTICATE, "basic realm=\"buildbot\""),
-                    (header::CONTENT_TYPE, "text/html"),
-                ],
-                "Unauthorized",
-            )
-                .into_response(),
-        },
+        }
     }
+}
+
+/// 401 with Twisted's challenges: Digest, then Basic.
+fn challenge(auth: &WebAuth) -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "text/html")],
+        "Unauthorized",
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    match auth.digest.challenge() {
+        Ok(challenge) => {
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                headers.append(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        Err(err) => tracing::error!(cause = %err, "no nonce for a Digest challenge"),
+    }
+    let basic = format!("basic realm=\"{}\"", digest::REALM);
+    if let Ok(value) = HeaderValue::from_str(&basic) {
+        headers.append(header::WWW_AUTHENTICATE, value);
+    }
+    response
 }
 
 /// `GET /auth/logout`: the session becomes anonymous.

@@ -31,11 +31,7 @@ pub fn anonymous() -> Map<String, Value> {
 pub fn random_secret() -> std::io::Result<String> {
     let mut bytes = [0u8; 16];
     std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
-    Ok(bytes.iter().fold(String::new(), |mut out, b| {
-        use std::fmt::Write as _;
-        let _ = write!(out, "{b:02x}");
-        out
-    }))
+    Ok(super::digest::hex(&bytes))
 }
 
 fn now() -> i64 {
