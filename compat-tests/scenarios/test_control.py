@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import _start_buildbot_worker, master_fixture, run, start_master
+from conftest import _start_buildbot_worker, _start_oxbot_worker, master_fixture, run, start_master
 
 CFG = """\
 from buildbot.plugins import *
@@ -230,6 +230,18 @@ def test_kill_disconnects_the_worker(master, worker):
     # An unknown worker is not found (Buildbot 4.3 answers 500).
     reply = master.post("workers/nosuch", "kill", {})
     assert reply["error"] == {"code": -32600, "message": "worker not found"}
+
+
+def test_kill_stops_an_oxbot_worker_too(master, tmp_path):
+    basedir = tmp_path / "oxbot-worker"
+    stop_cmd = _start_oxbot_worker(basedir, master.worker_port)
+    try:
+        wait_connected(master, True)
+        assert master.post("workers/example-worker", "kill", {})["result"] is None
+        wait_connected(master, False)
+        master.wait_for(lambda: not (basedir / "twistd.pid").exists(), "the oxbot-worker process to exit")
+    finally:
+        run(stop_cmd)
 
 
 def test_sse_receives_build_events(master, worker):
