@@ -1,6 +1,8 @@
 //! Builders, their tags and projects (Buildbot's `db/builders.py`, `db/tags.py`,
 //! `db/projects.py`).
 
+use std::collections::HashMap;
+
 use sqlx::any::AnyRow;
 
 use sqlx::AssertSqlSafe;
@@ -208,16 +210,7 @@ impl Db {
         .iter()
         .map(|r| get_str(r, "name"))
         .collect::<Result<_, _>>()?;
-        Ok(BuilderModel {
-            id,
-            name: get_str(row, "name")?,
-            description: get_opt_str(row, "description")?,
-            description_format: get_opt_str(row, "description_format")?,
-            description_html: get_opt_str(row, "description_html")?,
-            projectid: get_opt_i64(row, "projectid")?,
-            masterids,
-            tags,
-        })
+        builder_from_row(row, masterids, tags)
     }
 
     pub async fn get_builder(&self, builderid: i64) -> Result<BuilderModel, DbError> {
@@ -269,11 +262,39 @@ impl Db {
             query = query.bind(value);
         }
         let rows = query.fetch_all(self.pool()).await?;
-        let mut builders = Vec::with_capacity(rows.len());
-        for row in &rows {
-            builders.push(self.builder_model(row).await?);
+        // Every builder's masters and tags in two queries, not two per builder.
+        let mut masterids: HashMap<i64, Vec<i64>> = HashMap::new();
+        for row in sqlx::query("SELECT builderid, masterid FROM builder_masters ORDER BY masterid")
+            .fetch_all(self.pool())
+            .await?
+        {
+            masterids
+                .entry(get_i64(&row, "builderid")?)
+                .or_default()
+                .push(get_i64(&row, "masterid")?);
         }
-        Ok(builders)
+        let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+        for row in sqlx::query(
+            "SELECT builders_tags.builderid AS builderid, tags.name AS name FROM builders_tags \
+             JOIN tags ON tags.id = builders_tags.tagid ORDER BY builders_tags.id",
+        )
+        .fetch_all(self.pool())
+        .await?
+        {
+            tags.entry(get_i64(&row, "builderid")?)
+                .or_default()
+                .push(get_str(&row, "name")?);
+        }
+        rows.iter()
+            .map(|row| {
+                let id = get_i64(row, "id")?;
+                builder_from_row(
+                    row,
+                    masterids.remove(&id).unwrap_or_default(),
+                    tags.remove(&id).unwrap_or_default(),
+                )
+            })
+            .collect()
     }
 
     pub async fn get_project(&self, projectid: i64) -> Result<ProjectModel, DbError> {
@@ -318,5 +339,23 @@ fn project_model(row: &AnyRow) -> Result<ProjectModel, DbError> {
         description: get_opt_str(row, "description")?,
         description_format: get_opt_str(row, "description_format")?,
         description_html: get_opt_str(row, "description_html")?,
+    })
+}
+
+/// A `builders` row with the builder's masters and tags.
+fn builder_from_row(
+    row: &AnyRow,
+    masterids: Vec<i64>,
+    tags: Vec<String>,
+) -> Result<BuilderModel, DbError> {
+    Ok(BuilderModel {
+        id: get_i64(row, "id")?,
+        name: get_str(row, "name")?,
+        description: get_opt_str(row, "description")?,
+        description_format: get_opt_str(row, "description_format")?,
+        description_html: get_opt_str(row, "description_html")?,
+        projectid: get_opt_i64(row, "projectid")?,
+        masterids,
+        tags,
     })
 }
