@@ -33,7 +33,7 @@ c['www'] = dict(
     auth=util.UserPasswordAuth({"admin": "s3cret", "bob": "bobpw"}),
     authz=util.Authz(
         allowRules=[util.ForceBuildEndpointMatcher(role="admins")],
-        roleMatchers=[util.RolesFromUsername(roles=["admins"], usernames=["admin"])],
+        roleMatchers=[util.RolesFromUsername(roles=["admins"], usernames=%(admins)r)],
     ),
 )
 c['db'] = {'db_url': "sqlite:///state.sqlite"}
@@ -47,11 +47,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(basedir, worker_port):
-    web_port = free_port()
+def write_config(basedir, worker_port, web_port=None, admins=("admin",)):
+    web_port = web_port or free_port()
     url = f"http://127.0.0.1:{web_port}/"
     (basedir / "master.cfg").write_text(CFG % {
         "worker_port": worker_port, "web_port": f"tcp:{web_port}:interface=127.0.0.1", "url": url,
+        "admins": list(admins),
     })
     return url
 
@@ -119,18 +120,34 @@ def masters(tmp_path_factory):
     oxbot = Master(ox_dir)
     try:
         oxbot.start()
-        yield Masters({"oxbot": ox_url, "buildbot": bb_url}, oxbot)
+        yield Masters({"oxbot": ox_url, "buildbot": bb_url}, oxbot, bb_dir)
     finally:
         oxbot.stop()
         run([BUILDBOT, "stop", bb_dir])
 
 
 class Masters:
-    """The web URLs of both masters by name, and the oxbot Master (to restart it)."""
+    """The web URLs of both masters by name, the oxbot Master (to restart it) and the
+    Buildbot master's directory."""
 
-    def __init__(self, urls, oxbot):
+    def __init__(self, urls, oxbot, bb_dir):
         self.urls = urls
         self.oxbot = oxbot
+        self.bb_dir = bb_dir
+
+    def reconfig(self, admins):
+        """Both masters take a config whose `admins` role has these users."""
+        for name, basedir in (("oxbot", self.oxbot.basedir), ("buildbot", self.bb_dir)):
+            text = (basedir / "master.cfg").read_text()
+            port = int(self.urls[name].rsplit(":", 1)[1].strip("/"))
+            worker_port = "tcp:0:interface=127.0.0.1"
+            if name == "buildbot":
+                worker_port = int(text.split("'port': ", 1)[1].split("}", 1)[0])
+            write_config(basedir, worker_port, port, admins)
+        result = run([OXBOT, "reconfig", self.oxbot.basedir])
+        assert result.returncode == 0, result.stdout + result.stderr + self.oxbot.log()
+        result = run([BUILDBOT, "reconfig", self.bb_dir])
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def on_both(masters, action):
@@ -268,3 +285,23 @@ def test_sessions_outlive_a_restart(masters):
     signature = "AAAA" if not client.session.endswith("AAAA") else "BBBB"
     client.session = client.session[:-4] + signature
     assert client.config()["user"] == {"anonymous": True}
+
+
+def test_authz_follows_reconfig(masters):
+    """A reconfig that gives bob the role lets his session force, on both masters; the
+    session survives it."""
+
+    def force_as_bob(client):
+        assert client.login("bob", "bobpw")[0] == 302
+        return client
+
+    clients = on_both(masters, force_as_bob)
+    try:
+        masters.reconfig(admins=("admin", "bob"))
+        answers = {name: c.rpc("forceschedulers/force", "force", {})[0]
+                   for name, c in clients.items()}
+        assert answers == {"oxbot": 200, "buildbot": 200}
+    finally:
+        masters.reconfig(admins=("admin",))
+    answers = {name: c.rpc("forceschedulers/force", "force", {})[0] for name, c in clients.items()}
+    assert answers == {"oxbot": 403, "buildbot": 403}

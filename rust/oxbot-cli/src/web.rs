@@ -45,7 +45,7 @@ pub(crate) fn router(
     master: &Master,
     change_hook_auth: Option<oxbot_www::hooks::auth::HookAuth>,
     web_auth: oxbot_www::auth::WebAuth,
-) -> axum::Router {
+) -> (axum::Router, oxbot_www::auth::AuthSwitch) {
     let mut buildbot_url = master.config().buildbot_url.clone();
     if !buildbot_url.ends_with('/') {
         buildbot_url.push('/');

@@ -28,6 +28,18 @@ fn described(kind: &str, args: Value) -> Value {
     out
 }
 
+fn config(www: &Value) -> MasterConfig {
+    MasterConfig {
+        buildbot_url: URL.into(),
+        title: "Auth test".into(),
+        www: WwwConfig {
+            other: www.as_object().unwrap().clone(),
+            ..WwwConfig::default()
+        },
+        ..MasterConfig::default()
+    }
+}
+
 fn users() -> Value {
     described(
         "UserPasswordAuth",
@@ -51,6 +63,7 @@ fn admins() -> Value {
 
 struct App {
     router: axum::Router,
+    switch: auth::AuthSwitch,
     control: Arc<FakeControl>,
     ids: Ids,
     /// A running build on `failing` whose buildset's owner is `ada@example.org`.
@@ -100,20 +113,13 @@ async fn app(www: Value) -> App {
         buildbot_url: URL.into(),
         change_hook_auth: None,
     };
-    let config = MasterConfig {
-        buildbot_url: URL.into(),
-        title: "Auth test".into(),
-        www: WwwConfig {
-            other: www.as_object().unwrap().clone(),
-            ..WwwConfig::default()
-        },
-        ..MasterConfig::default()
-    };
-    let web_auth = WebAuth::from_config(&config)
+    let web_auth = WebAuth::from_config(&config(&www))
         .unwrap()
         .with_session_secret(b"test");
+    let (router, switch) = auth::apply(router(state), web_auth, data);
     App {
-        router: auth::apply(router(state), web_auth, data),
+        router,
+        switch,
         control,
         ids,
         owned_build,
@@ -605,4 +611,45 @@ async fn without_auth_login_is_not_implemented() {
     assert_eq!(reply.status, StatusCode::NOT_IMPLEMENTED);
     let config: Value = serde_json::from_str(&get(&app, "/config", None).await.text).unwrap();
     assert_eq!(config["auth"], json!({"name": "NoAuth"}));
+}
+
+#[tokio::test]
+async fn a_reconfig_changes_the_rules_and_keeps_the_sessions() {
+    let rules = json!([described(
+        "ForceBuildEndpointMatcher",
+        json!({"role": "admins"})
+    )]);
+    let www = json!({"auth": users(), "authz": authz(rules.clone(), json!([admins()]))});
+    let app = app(www).await;
+    let bob = session_of(&app, "bob").await;
+    let force = || {
+        rpc(
+            &app,
+            "forceschedulers/force",
+            "force",
+            json!({}),
+            Some(&bob),
+        )
+    };
+    assert_eq!(force().await.status, StatusCode::FORBIDDEN);
+    let bobs = described(
+        "RolesFromUsername",
+        json!({"roles": ["admins"], "usernames": ["admin", "bob"]}),
+    );
+    let www = json!({"auth": users(), "authz": authz(rules, json!([bobs]))});
+    app.switch.reconfigure(&config(&www)).unwrap();
+    assert_eq!(force().await.status, StatusCode::OK);
+    // Something oxbot cannot honour: the error names it and the rules in force stay.
+    let github = json!({"auth": described("GitHubAuth", json!({}))});
+    let err = app.switch.reconfigure(&config(&github)).unwrap_err();
+    assert!(err.contains("GitHubAuth"), "{err}");
+    assert_eq!(force().await.status, StatusCode::OK);
+    // Without authz, everything is allowed again; without auth, no login.
+    app.switch.reconfigure(&config(&json!({}))).unwrap();
+    let reply = rpc(&app, "forceschedulers/force", "force", json!({}), None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        login(&app, "bob", "pw").await.status,
+        StatusCode::NOT_IMPLEMENTED
+    );
 }

@@ -185,7 +185,12 @@ fn serve(dir: &Path) -> anyhow::Result<()> {
 /// Loads the configuration again and applies it to the running master (SIGHUP), as Buildbot's
 /// `doReconfig` does, with its log lines; a config with errors changes nothing. Every loaded
 /// configuration stays alive: running builds may still call its Python.
-async fn reconfig(dir: &Path, master: &oxbot_master::Master, loaded: &mut Vec<LoadedConfig>) {
+async fn reconfig(
+    dir: &Path,
+    master: &oxbot_master::Master,
+    loaded: &mut Vec<LoadedConfig>,
+    web_auth: Option<&oxbot_www::auth::AuthSwitch>,
+) {
     info!("beginning configuration update");
     let started = std::time::Instant::now();
     let file = match basedir::config_file(dir) {
@@ -206,11 +211,21 @@ async fn reconfig(dir: &Path, master: &oxbot_master::Master, loaded: &mut Vec<Lo
             }
             let config = Arc::new(new.config.clone());
             let applied = master.reconfig(config, Some(new.callbacks())).await;
+            // The web port's auth and authz follow, as Buildbot's; what oxbot cannot honour
+            // leaves the settings in force.
+            let web_applied = web_auth.map_or(Ok(()), |w| w.reconfigure(&new.config));
+            if let Err(err) = &web_applied {
+                error!("{err}; the web port keeps its previous auth and authz");
+            }
             loaded.push(new);
-            applied.map_err(|err| {
-                error!(cause = %err, "during reconfig");
-                "WARNING: configuration update partially applied; master may malfunction"
-            })
+            applied
+                .map_err(|err| {
+                    error!(cause = %err, "during reconfig");
+                })
+                .and(web_applied.map_err(|_| ()))
+                .map_err(
+                    |()| "WARNING: configuration update partially applied; master may malfunction",
+                )
         }
         Ok(Err(errors)) => {
             for error in &errors.errors {
@@ -269,11 +284,13 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         bail!("not supported yet by oxbot: {line}");
     }
     let (shutdown_tx, shutdown) = watch::channel(false);
+    let mut auth_switch = None;
     let web = match &config.www.port {
         Some(addr) => {
             let listener = bind(addr).await?;
             info!(addr = %listener.local_addr()?, "web server listening");
-            let router = crate::web::router(&master, change_hook_auth, web_auth);
+            let (router, switch) = crate::web::router(&master, change_hook_auth, web_auth);
+            auth_switch = Some(switch);
             let mut stop = shutdown.clone();
             Some(tokio::spawn(oxbot_www::serve(
                 listener,
@@ -292,7 +309,7 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
     };
     info!("{RUNNING_LINE}");
     while wait_for_signal().await? == Signal::Reconfig {
-        reconfig(dir, &master, &mut loaded).await;
+        reconfig(dir, &master, &mut loaded, auth_switch.as_ref()).await;
     }
     info!("Received SIGTERM, shutting down.");
     shutdown_tx.send_replace(true);

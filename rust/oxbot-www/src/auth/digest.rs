@@ -44,6 +44,7 @@ fn hash(algorithm: &str, parts: &[&[u8]]) -> String {
 }
 
 /// Issues challenges and checks the answers.
+#[derive(Clone)]
 pub(super) struct DigestAuth {
     key: String,
 }

@@ -13,7 +13,7 @@ mod digest;
 pub mod session;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -319,24 +319,60 @@ fn frontend_config(
     out
 }
 
-/// The middleware's state: the settings and the data API the endpoint matchers read.
+/// The middleware's state: the settings in force and the data API the endpoint matchers read.
 struct Guard {
-    auth: WebAuth,
+    auth: RwLock<Arc<WebAuth>>,
     data: DataApi,
 }
 
+impl Guard {
+    fn current(&self) -> Arc<WebAuth> {
+        self.auth
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Replaces the auth settings of a running web port on reconfig, as Buildbot does.
+#[derive(Clone)]
+pub struct AuthSwitch(Arc<Guard>);
+
+impl AuthSwitch {
+    /// Reads `c['www']` of a new config and uses it for the next requests. The session and
+    /// Digest keys stay, so logged-in users stay logged in. On an error (something oxbot
+    /// cannot honour) the settings in force stay.
+    pub fn reconfigure(&self, config: &MasterConfig) -> Result<(), String> {
+        let old = self.0.current();
+        let mut new = WebAuth::from_config(config)?;
+        new.sessions = old.sessions.with_lifetime(new.lifetime_seconds);
+        new.digest = old.digest.clone();
+        *self
+            .0
+            .auth
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(new);
+        Ok(())
+    }
+}
+
 /// Adds `/auth/login`, `/auth/logout` and `/config`, and the session, Origin and authz
-/// middleware, to the web port's router.
-pub fn apply(router: Router, auth: WebAuth, data: DataApi) -> Router {
-    let auth = Arc::new(Guard { auth, data });
-    router
+/// middleware, to the web port's router; the switch changes the settings on reconfig.
+pub fn apply(router: Router, auth: WebAuth, data: DataApi) -> (Router, AuthSwitch) {
+    let auth = Arc::new(Guard {
+        auth: RwLock::new(Arc::new(auth)),
+        data,
+    });
+    let switch = AuthSwitch(auth.clone());
+    let router = router
         .route("/auth/login", get(login))
         .route("/auth/logout", get(logout))
         .route("/config", get(frontend))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             let auth = auth.clone();
             async move { session_layer(auth, req, next).await }
-        }))
+        }));
+    (router, switch)
 }
 
 /// The path segments of a REST/control request, percent-decoded; `None` for other paths.
@@ -424,7 +460,7 @@ fn rpc_denied(id: &Value, message: &str) -> Response {
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 async fn session_layer(guard: Arc<Guard>, req: Request, next: Next) -> Response {
-    let auth = &guard.auth;
+    let auth = &guard.current();
     let path = req.uri().path().to_owned();
     let touches_session =
         path == "/" || path == "/config" || path.starts_with("/auth/") || path.starts_with("/api");
@@ -434,7 +470,7 @@ async fn session_layer(guard: Arc<Guard>, req: Request, next: Next) -> Response 
     {
         user = remote;
     }
-    let mut response = guarded(&guard, &mut user, &path, req, next).await;
+    let mut response = guarded(auth, &guard.data, &mut user, &path, req, next).await;
     if touches_session && let Ok(cookie) = HeaderValue::from_str(&auth.sessions.cookie(&user)) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -443,13 +479,13 @@ async fn session_layer(guard: Arc<Guard>, req: Request, next: Next) -> Response 
 
 /// The Origin and authz checks, then the handler; `user` ends as the session's user.
 async fn guarded(
-    guard: &Arc<Guard>,
+    auth: &Arc<WebAuth>,
+    data: &DataApi,
     user: &mut Map<String, Value>,
     path: &str,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let (auth, data) = (&guard.auth, &guard.data);
     let method = req.method().clone();
     let mut allowed_origin = None;
     if let Some(segments) = api_path(path) {
@@ -516,7 +552,7 @@ async fn guarded(
         }
     }
     req.extensions_mut().insert(SessionUser(user.clone()));
-    req.extensions_mut().insert(guard.clone());
+    req.extensions_mut().insert(auth.clone());
     let mut response = next.run(req).await;
     if let Some(SessionUser(new)) = response.extensions_mut().remove::<SessionUser>() {
         *user = new;
@@ -624,12 +660,12 @@ fn authenticated(
 
 /// `GET /auth/login`.
 async fn login(
-    Extension(guard): Extension<Arc<Guard>>,
+    Extension(auth): Extension<Arc<WebAuth>>,
     method: Method,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let auth = &guard.auth;
+    let auth = &*auth;
     match &auth.kind {
         // Buildbot 4.3 means to answer 501 here, but raises it where Twisted turns it into a
         // 500 "Processing Failed" page; oxbot gives the intended answer.
@@ -685,8 +721,8 @@ fn challenge(auth: &WebAuth) -> Response {
 }
 
 /// `GET /auth/logout`: the session becomes anonymous.
-async fn logout(Extension(guard): Extension<Arc<Guard>>, RawQuery(query): RawQuery) -> Response {
-    let mut response = redirect(&guard.auth, query.as_deref());
+async fn logout(Extension(auth): Extension<Arc<WebAuth>>, RawQuery(query): RawQuery) -> Response {
+    let mut response = redirect(&auth, query.as_deref());
     response
         .extensions_mut()
         .insert(SessionUser(session::anonymous()));
@@ -695,10 +731,10 @@ async fn logout(Extension(guard): Extension<Arc<Guard>>, RawQuery(query): RawQue
 
 /// `GET /config`: the frontend config with the session's `user`.
 async fn frontend(
-    Extension(guard): Extension<Arc<Guard>>,
+    Extension(auth): Extension<Arc<WebAuth>>,
     Extension(SessionUser(user)): Extension<SessionUser>,
 ) -> Response {
-    let mut config = guard.auth.frontend.clone();
+    let mut config = auth.frontend.clone();
     config.insert("user".to_owned(), Value::Object(user));
     (
         [

@@ -63,6 +63,15 @@ impl Sessions {
         }
     }
 
+    /// The same key, with another lifetime for new cookies.
+    #[must_use]
+    pub fn with_lifetime(&self, lifetime_seconds: i64) -> Sessions {
+        Sessions {
+            secret: self.secret.clone(),
+            lifetime_seconds,
+        }
+    }
+
     fn mac(&self) -> HmacSha256 {
         HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length")
     }
