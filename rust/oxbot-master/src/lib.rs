@@ -11,6 +11,7 @@
 //! `oxbot-www`'s.
 
 pub mod changes;
+pub mod clock;
 pub mod control;
 pub mod data;
 pub mod master;

@@ -367,9 +367,16 @@ impl Master {
                 scheduler.kind.as_str(),
                 "Periodic" | "Nightly" | "NightlyTriggerable"
             ) {
-                match crate::schedulers::timed::TimedScheduler::from_config(scheduler, &builderids)
-                {
-                    Ok(s) => tasks.push(tokio::spawn(s.run(self.updates.clone(), stop()))),
+                match crate::schedulers::timed::TimedScheduler::from_config(
+                    scheduler,
+                    &builderids,
+                    callbacks.clone(),
+                ) {
+                    Ok(s) => tasks.push(tokio::spawn(s.run(
+                        self.mq.clone(),
+                        self.updates.clone(),
+                        stop(),
+                    ))),
                     Err(err) => tracing::warn!(scheduler = %scheduler.name, "{err}"),
                 }
                 continue;

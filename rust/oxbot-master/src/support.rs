@@ -338,6 +338,7 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
         ) && let Err(err) = crate::schedulers::timed::TimedScheduler::from_config(
             scheduler,
             &std::collections::BTreeMap::new(),
+            None,
         ) {
             add(format!("{err} ('{}' never starts builds)", scheduler.name));
         }

@@ -22,6 +22,97 @@ use crate::data::updates::Updates;
 use crate::mq::Mq;
 use oxbot_db::NewBuildset;
 
+/// Which changes a scheduler takes and which of them are important: Buildbot's
+/// `startConsumingChanges(fileIsImportant, change_filter, onlyImportant)`, shared by the
+/// branch schedulers here and the timed ones (`onlyIfChanged`).
+#[derive(Clone)]
+pub(crate) struct ChangeClassifier {
+    scheduler: String,
+    filter: ChangeFilter,
+    /// `fileIsImportant(change)`.
+    file_is_important: Option<u64>,
+    callbacks: Option<Arc<dyn PythonCallbacks>>,
+    only_important: bool,
+}
+
+impl ChangeClassifier {
+    /// The classifier of a scheduler's config, with the change filter `description`; `Err`
+    /// names what is not supported.
+    pub(crate) fn from_config(
+        config: &SchedulerConfig,
+        description: &Value,
+        callbacks: Option<Arc<dyn PythonCallbacks>>,
+    ) -> Result<ChangeClassifier, String> {
+        let filter =
+            ChangeFilter::from_config(description, callbacks.clone()).map_err(|e| e.to_string())?;
+        let file_is_important = match config.args.get("fileIsImportant").filter(|v| !v.is_null()) {
+            None => None,
+            Some(function) => Some(handle_of(function).ok_or_else(|| {
+                format!(
+                    "not supported yet by oxbot: {} fileIsImportant that is not a function",
+                    config.kind
+                )
+            })?),
+        };
+        Ok(ChangeClassifier {
+            scheduler: config.name.clone(),
+            filter,
+            file_is_important,
+            callbacks,
+            only_important: config
+                .args
+                .get("onlyImportant")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        })
+    }
+
+    /// Whether the scheduler takes a change, and if so whether it is important. User Python
+    /// runs here, on the calling task's thread.
+    pub(crate) fn classify(&self, change: &ChangeModel) -> Option<bool> {
+        let python = self.filter.calls_python() || self.file_is_important.is_some();
+        let decide = || {
+            if !self.filter.matches(change) {
+                return None;
+            }
+            let (Some(handle), Some(callbacks)) = (self.file_is_important, &self.callbacks) else {
+                return Some(true);
+            };
+            let object = crate::changes::filter::change_object(change);
+            match callbacks.change_predicate(handle, &object) {
+                Ok(important) if !important && self.only_important => None,
+                Ok(important) => Some(important),
+                Err(err) => {
+                    warn!(scheduler = %self.scheduler, cause = %err, "fileIsImportant failed; the change is ignored");
+                    None
+                }
+            }
+        };
+        // `block_in_place` lets the other tasks run while Python holds this thread; a
+        // current-thread runtime (the tests') cannot hand them over, and calls directly.
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if python && multi_thread {
+            tokio::task::block_in_place(decide)
+        } else {
+            decide()
+        }
+    }
+}
+
+/// Buildbot's `addBuildsetForChanges`: the source stamps of a buildset for `changes`, one per
+/// codebase, from its latest change.
+pub(crate) fn latest_sourcestamps(changes: &[ChangeModel]) -> Vec<i64> {
+    let mut latest: BTreeMap<&str, &ChangeModel> = BTreeMap::new();
+    for change in changes {
+        let slot = latest.entry(change.codebase.as_str()).or_insert(change);
+        if change.changeid > slot.changeid {
+            *slot = change;
+        }
+    }
+    latest.values().map(|c| c.sourcestampid).collect()
+}
+
 /// A change-driven scheduler.
 #[derive(Clone)]
 pub struct BranchScheduler {
@@ -29,11 +120,7 @@ pub struct BranchScheduler {
     name: String,
     builderids: Vec<i64>,
     properties: Vec<(String, Value, String)>,
-    filter: ChangeFilter,
-    /// `fileIsImportant(change)`.
-    file_is_important: Option<u64>,
-    callbacks: Option<Arc<dyn PythonCallbacks>>,
-    only_important: bool,
+    changes: ChangeClassifier,
     tree_stable: Option<Duration>,
     per_branch: bool,
     reason: String,
@@ -60,17 +147,7 @@ impl BranchScheduler {
             }
             Value::Object(criteria)
         });
-        let filter = ChangeFilter::from_config(&description, callbacks.clone())
-            .map_err(|e| e.to_string())?;
-        let file_is_important = match given("fileIsImportant") {
-            None => None,
-            Some(function) => Some(handle_of(function).ok_or_else(|| {
-                format!(
-                    "not supported yet by oxbot: {} fileIsImportant that is not a function",
-                    config.kind
-                )
-            })?),
-        };
+        let changes = ChangeClassifier::from_config(config, &description, callbacks)?;
         let properties = super::buildset_properties(config);
 
         Ok(BranchScheduler {
@@ -82,13 +159,7 @@ impl BranchScheduler {
                 .filter_map(|n| builderids.get(n).copied())
                 .collect(),
             properties,
-            filter,
-            file_is_important,
-            callbacks,
-            only_important: args
-                .get("onlyImportant")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            changes,
             tree_stable: args
                 .get("treeStableTimer")
                 .and_then(Value::as_f64)
@@ -132,7 +203,7 @@ impl BranchScheduler {
                     if !super::is_enabled(updates.db(), &self.name).await {
                         continue;
                     }
-                    let Some(important) = self.classify(&change) else { continue };
+                    let Some(important) = self.changes.classify(&change) else { continue };
                     match self.tree_stable {
                         None if important => self.add_buildset(&updates, &[change]).await,
                         None => {}
@@ -159,48 +230,13 @@ impl BranchScheduler {
         }
     }
 
-    /// Whether the scheduler takes a change, and if so whether it is important (Buildbot's
-    /// `startConsumingChanges` callback). User Python runs here, on this task's thread.
-    fn classify(&self, change: &ChangeModel) -> Option<bool> {
-        let python = self.filter.calls_python() || self.file_is_important.is_some();
-        let decide = || {
-            if !self.filter.matches(change) {
-                return None;
-            }
-            let (Some(handle), Some(callbacks)) = (self.file_is_important, &self.callbacks) else {
-                return Some(true);
-            };
-            let object = crate::changes::filter::change_object(change);
-            match callbacks.change_predicate(handle, &object) {
-                Ok(important) if !important && self.only_important => None,
-                Ok(important) => Some(important),
-                Err(err) => {
-                    warn!(scheduler = %self.name, cause = %err, "fileIsImportant failed; the change is ignored");
-                    None
-                }
-            }
-        };
-        if python {
-            tokio::task::block_in_place(decide)
-        } else {
-            decide()
-        }
-    }
-
     /// Buildbot's `addBuildsetForChanges`: one source stamp per codebase, from its latest change.
     async fn add_buildset(&self, updates: &Updates, changes: &[ChangeModel]) {
         if !super::is_enabled(updates.db(), &self.name).await {
             return info!(scheduler = %self.name, "disabled: no buildset");
         }
-        let mut latest: BTreeMap<&str, &ChangeModel> = BTreeMap::new();
-        for change in changes {
-            let slot = latest.entry(change.codebase.as_str()).or_insert(change);
-            if change.changeid > slot.changeid {
-                *slot = change;
-            }
-        }
         let buildset = NewBuildset {
-            sourcestamp_ids: latest.values().map(|c| c.sourcestampid).collect(),
+            sourcestamp_ids: latest_sourcestamps(changes),
             reason: self.reason.clone(),
             properties: self.properties.clone(),
             builderids: self.builderids.clone(),

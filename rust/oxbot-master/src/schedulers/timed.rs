@@ -1,15 +1,33 @@
 //! Timed schedulers (Buildbot's `schedulers/timed.py`): `Periodic` builds every
 //! `periodicBuildTimer` seconds (at once when it never built), `Nightly` at the times its cron
-//! fields name. The time of the last build is kept in the database, so a restart keeps the
-//! rhythm. Times are UTC. Not yet: `onlyIfChanged` and codebases (refused at start, naming them).
+//! fields name (UTC; by default minute 0 of every hour). A time missed while the master was
+//! down is built at once. The time of the last build is kept in the database (`last_build`),
+//! so a restart keeps the rhythm.
+//!
+//! With `onlyIfChanged` (or `createAbsoluteSourceStamps`) the scheduler watches the changes
+//! its `change_filter` and `branch` take, classified by `fileIsImportant` as the branch
+//! schedulers do, and records them in the database (`scheduler_changes`) until the next build.
+//! At its time it then builds only if one of them is important (or it never built, or
+//! `onlyIfChanged` was off at its last build: state `last_only_if_changed`), one buildset for
+//! all recorded changes with the latest change of each codebase. Without changes the buildset
+//! has the default source stamp: no branch or revision (`branch` only filters changes), or with
+//! `createAbsoluteSourceStamps` the last change seen (state `lastCodebases`).
+//!
+//! "Now" comes from a [`Clock`]: the system clock, or tokio's paused one in tests.
+//! Not yet: codebases.
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use oxbot_core::config::{SchedulerConfig, Value};
-use oxbot_db::{NewBuildset, NewSourceStamp};
+use oxbot_core::python::PythonCallbacks;
+use oxbot_db::{ChangeModel, NewBuildset, NewSourceStamp};
 use tracing::{info, warn};
 
+use super::basic::{ChangeClassifier, latest_sourcestamps};
+use crate::clock::Clock;
 use crate::data::updates::Updates;
+use crate::mq::Mq;
 
 /// One cron field: any value, or the listed ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,30 +137,47 @@ impl Timing {
     }
 }
 
+/// Whose changes a timed scheduler watches: Buildbot's `branch` argument, which (unlike the
+/// branch schedulers') is checked apart from `change_filter`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BranchFilter {
+    /// No `branch` given: changes on every branch.
+    Any,
+    /// Only changes on this branch (`None`: the default branch).
+    Only(Option<String>),
+}
+
+/// The codebase `''` as `createAbsoluteSourceStamps` remembers it (Buildbot's state
+/// `lastCodebases`, `codebase -> {repository, branch, revision, lastChange}`).
+const LAST_CODEBASES: &str = "lastCodebases";
+
 /// A `Periodic` or `Nightly` scheduler.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TimedScheduler {
     kind: String,
     name: String,
     builderids: Vec<i64>,
     properties: Vec<(String, Value, String)>,
-    branch: Option<String>,
+    branch: BranchFilter,
     reason: String,
+    priority: i64,
     timing: Timing,
+    /// Which changes count, when the scheduler watches them (`onlyIfChanged` or
+    /// `createAbsoluteSourceStamps`).
+    changes: ChangeClassifier,
+    only_if_changed: bool,
+    absolute_sourcestamps: bool,
+    clock: Clock,
 }
 
 impl TimedScheduler {
+    /// Builds a scheduler from its config; `Err` names what is not supported.
     pub fn from_config(
         config: &SchedulerConfig,
         builderids: &std::collections::BTreeMap<String, i64>,
+        callbacks: Option<Arc<dyn PythonCallbacks>>,
     ) -> Result<TimedScheduler, String> {
         let args = &config.args;
-        if args.get("onlyIfChanged").and_then(Value::as_bool) == Some(true) {
-            return Err(format!(
-                "not supported yet by oxbot: {} onlyIfChanged",
-                config.kind
-            ));
-        }
         let timing = match config.kind.as_str() {
             "Periodic" => {
                 let period = args
@@ -154,8 +189,9 @@ impl TimedScheduler {
                 }
                 Timing::Every(period.ceil() as u64)
             }
+            // Buildbot's defaults: minute 0 of every hour.
             "Nightly" | "NightlyTriggerable" => Timing::Cron {
-                minute: Field::parse(args.get("minute"), "minute")?,
+                minute: Field::parse(args.get("minute").or(Some(&Value::from(0))), "minute")?,
                 hour: Field::parse(args.get("hour"), "hour")?,
                 day_of_month: Field::parse(args.get("dayOfMonth"), "dayOfMonth")?,
                 month: Field::parse(args.get("month"), "month")?,
@@ -163,8 +199,10 @@ impl TimedScheduler {
             },
             other => return Err(format!("not supported yet by oxbot: scheduler {other}")),
         };
-        let properties = super::buildset_properties(config);
-        let reason = super::reason(config);
+        // Timed schedulers filter by `change_filter` only; `branch` is checked on its own.
+        let description = args.get("change_filter").cloned().unwrap_or(Value::Null);
+        let changes = ChangeClassifier::from_config(config, &description, callbacks)?;
+        let flag = |key: &str| args.get(key).and_then(Value::as_bool).unwrap_or(false);
         Ok(TimedScheduler {
             kind: config.kind.clone(),
             name: config.name.clone(),
@@ -173,85 +211,234 @@ impl TimedScheduler {
                 .iter()
                 .filter_map(|n| builderids.get(n).copied())
                 .collect(),
-            properties,
-            branch: args
-                .get("branch")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            reason,
+            properties: super::buildset_properties(config),
+            branch: match args.get("branch") {
+                None => BranchFilter::Any,
+                Some(branch) => BranchFilter::Only(branch.as_str().map(str::to_owned)),
+            },
+            reason: super::reason(config),
+            priority: super::priority(config),
             timing,
+            changes,
+            only_if_changed: flag("onlyIfChanged"),
+            absolute_sourcestamps: flag("createAbsoluteSourceStamps"),
+            clock: Clock::System,
         })
     }
 
-    /// Builds on schedule until `shutdown` resolves.
-    pub async fn run(self, updates: Updates, shutdown: impl std::future::Future<Output = ()>) {
+    /// The same scheduler reading `clock` (tests give one following tokio's paused time).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> TimedScheduler {
+        self.clock = clock;
+        self
+    }
+
+    /// Whether the scheduler watches changes (Buildbot's `startConsumingChanges` in `activate`).
+    fn watches_changes(&self) -> bool {
+        self.kind != "NightlyTriggerable" && (self.only_if_changed || self.absolute_sourcestamps)
+    }
+
+    /// Builds on schedule until `shutdown` resolves, recording the changes it watches.
+    pub async fn run(
+        self,
+        mq: Mq,
+        updates: Updates,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
         tokio::pin!(shutdown);
         let db = updates.db().clone();
-        let objectid = match db.get_object_id(&self.name, &self.kind).await {
-            Ok(id) => id,
+        let ids = async {
+            let objectid = db.get_object_id(&self.name, &self.kind).await?;
+            let schedulerid = db.find_scheduler_id(&self.name).await?;
+            let last = db.get_state(objectid, "last_build").await?;
+            Ok::<_, oxbot_db::DbError>((objectid, schedulerid, last))
+        };
+        let (objectid, schedulerid, last) = match ids.await {
+            Ok(ids) => ids,
             Err(err) => {
                 return warn!(scheduler = %self.name, cause = %err, "cannot read scheduler state");
             }
         };
-        let mut last = db
-            .get_state(objectid, "last_build")
-            .await
-            .ok()
-            .flatten()
-            .and_then(|v| v.as_i64());
+        let mut last = last.and_then(|v| v.as_i64());
+        // A scheduler that never built builds at its first time whatever changed.
+        let mut first_build = last.is_none();
+        let mut changes = if self.watches_changes() {
+            Some(mq.subscribe(vec![
+                Some("changes".to_owned()),
+                None,
+                Some("new".to_owned()),
+            ]))
+        } else {
+            // Changes classified while it watched them are of no use any more.
+            if let Err(err) = db.flush_change_classifications(schedulerid, None).await {
+                warn!(scheduler = %self.name, cause = %err, "cannot forget classified changes");
+            }
+            None
+        };
         loop {
-            let now = oxbot_db::now();
+            let now = self.clock.now();
             let next = match (&self.timing, last) {
                 (Timing::Every(_), None) => Some(now),
-                (timing, last) => timing.next_after(last.unwrap_or(now).max(now - 1)),
+                (timing, last) => timing.next_after(last.unwrap_or(now)),
             };
             let Some(next) = next else {
                 return warn!(scheduler = %self.name, "its time fields never match");
             };
-            let wait = Duration::from_secs(u64::try_from(next - now).unwrap_or(0));
-            tokio::select! {
-                () = &mut shutdown => return,
-                () = tokio::time::sleep(wait) => {}
+            // A time missed while the master was down is built at once, as Buildbot does.
+            let at = next.max(now);
+            loop {
+                tokio::select! {
+                    () = &mut shutdown => return,
+                    () = self.clock.sleep_until(at) => break,
+                    event = async {
+                        match changes.as_mut() {
+                            Some(changes) => changes.next().await,
+                            None => std::future::pending().await,
+                        }
+                    } => {
+                        let Some(event) = event else { return };
+                        if let Some(changeid) = event.body.get("changeid").and_then(Value::as_i64) {
+                            self.got_change(&db, objectid, schedulerid, changeid).await;
+                        }
+                    }
+                }
             }
-            self.add_buildset(&updates).await;
-            last = Some(next);
-            if let Err(err) = db
-                .set_state(objectid, "last_build", &Value::from(next))
-                .await
-            {
+            last = Some(at);
+            if let Err(err) = db.set_state(objectid, "last_build", &Value::from(at)).await {
                 warn!(scheduler = %self.name, cause = %err, "cannot record the last build time");
             }
+            self.add_buildset(&updates, objectid, schedulerid, first_build)
+                .await;
+            first_build = false;
         }
     }
 
-    async fn add_buildset(&self, updates: &Updates) {
+    /// Buildbot's `Timed.gotChange`: records a change on the scheduler's branch that its filter
+    /// takes, important or not, until the next build.
+    async fn got_change(&self, db: &oxbot_db::Db, objectid: i64, schedulerid: i64, changeid: i64) {
+        let result = async {
+            let change = db.get_change(changeid).await?;
+            if let BranchFilter::Only(branch) = &self.branch
+                && change.branch != *branch
+            {
+                return Ok(());
+            }
+            if !super::is_enabled(db, &self.name).await {
+                return Ok(());
+            }
+            let Some(important) = self.changes.classify(&change) else {
+                return Ok(());
+            };
+            db.classify_changes(schedulerid, &BTreeMap::from([(changeid, important)]))
+                .await?;
+            if self.absolute_sourcestamps {
+                record_change(db, objectid, &change).await?;
+            }
+            Ok::<(), oxbot_db::DbError>(())
+        };
+        if let Err(err) = result.await {
+            warn!(scheduler = %self.name, changeid, cause = %err, "cannot record a change");
+        }
+    }
+
+    /// Buildbot's `Timed.startBuild`: with `onlyIfChanged`, nothing unless an important change
+    /// came since the last build (or the scheduler never built, or `onlyIfChanged` was off
+    /// then); a buildset for the recorded changes (the latest of each codebase), or for the
+    /// default source stamp when there are none.
+    async fn add_buildset(
+        &self,
+        updates: &Updates,
+        objectid: i64,
+        schedulerid: i64,
+        first_build: bool,
+    ) {
         if !super::is_enabled(updates.db(), &self.name).await {
             return info!(scheduler = %self.name, "disabled: no buildset");
         }
         if self.kind == "NightlyTriggerable" {
             return self.build_last_trigger(updates).await;
         }
-        let ss = NewSourceStamp {
-            branch: self.branch.clone(),
-            ..NewSourceStamp::default()
-        };
+        let db = updates.db();
         let result = async {
-            let ssid = updates.db().find_sourcestamp_id(&ss).await?;
+            let classified = db.get_change_classifications(schedulerid).await?;
+            let last_only_if_changed = db
+                .get_state(objectid, "last_only_if_changed")
+                .await?
+                .and_then(|v| v.as_bool())
+                .unwrap_or(true);
+            if last_only_if_changed
+                && self.only_if_changed
+                && !classified.values().any(|important| *important)
+                && !first_build
+            {
+                info!(scheduler = %self.name, "no important changes: no buildset");
+                return Ok(None);
+            }
+            if last_only_if_changed != self.only_if_changed {
+                db.set_state(
+                    objectid,
+                    "last_only_if_changed",
+                    &Value::from(self.only_if_changed),
+                )
+                .await?;
+            }
+            let sourcestamp_ids = if let Some(&max_changeid) = classified.keys().next_back() {
+                let mut changes = Vec::with_capacity(classified.len());
+                for changeid in classified.keys() {
+                    changes.push(db.get_change(*changeid).await?);
+                }
+                let ssids = latest_sourcestamps(&changes);
+                db.flush_change_classifications(schedulerid, Some(max_changeid + 1))
+                    .await?;
+                ssids
+            } else {
+                vec![
+                    db.find_sourcestamp_id(&self.default_sourcestamp(db, objectid).await?)
+                        .await?,
+                ]
+            };
             updates
                 .add_buildset(NewBuildset {
-                    sourcestamp_ids: vec![ssid],
+                    sourcestamp_ids,
                     reason: self.reason.clone(),
                     properties: self.properties.clone(),
                     builderids: self.builderids.clone(),
+                    priority: self.priority,
                     ..NewBuildset::default()
                 })
                 .await
+                .map(Some)
         }
         .await;
         match result {
-            Ok((bsid, _)) => info!(scheduler = %self.name, bsid, "timed buildset added"),
+            Ok(Some((bsid, _))) => info!(scheduler = %self.name, bsid, "timed buildset added"),
+            Ok(None) => {}
             Err(err) => warn!(scheduler = %self.name, cause = %err, "could not add a buildset"),
         }
+    }
+
+    /// The source stamp of a build without changes: the codebase `''` with no branch or
+    /// revision (Buildbot's `addBuildsetForSourceStampsWithDefaults`: `branch` only filters
+    /// changes), or with `createAbsoluteSourceStamps` the last change the scheduler saw.
+    async fn default_sourcestamp(
+        &self,
+        db: &oxbot_db::Db,
+        objectid: i64,
+    ) -> Result<NewSourceStamp, oxbot_db::DbError> {
+        let mut ss = NewSourceStamp::default();
+        if self.absolute_sourcestamps
+            && let Some(last) = db
+                .get_state(objectid, LAST_CODEBASES)
+                .await?
+                .as_ref()
+                .and_then(|v| v.get(""))
+        {
+            let text = |key: &str| last.get(key).and_then(Value::as_str).map(str::to_owned);
+            ss.repository = text("repository").unwrap_or_default();
+            ss.branch = text("branch");
+            ss.revision = text("revision");
+        }
+        Ok(ss)
     }
 
     /// `NightlyTriggerable`: builds the last trigger, if any, and forgets it. Its properties
@@ -292,6 +479,38 @@ impl TimedScheduler {
             Err(err) => warn!(scheduler = %self.name, cause = %err, "could not add a buildset"),
         }
     }
+}
+
+/// `createAbsoluteSourceStamps`: remembers `change` as the latest of its codebase, unless a
+/// later one is already remembered (Buildbot's `AbsoluteSourceStampsMixin.recordChange`).
+async fn record_change(
+    db: &oxbot_db::Db,
+    objectid: i64,
+    change: &ChangeModel,
+) -> Result<(), oxbot_db::DbError> {
+    let mut codebases = match db.get_state(objectid, LAST_CODEBASES).await? {
+        Some(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let seen = codebases
+        .get(&change.codebase)
+        .and_then(|c| c.get("lastChange"))
+        .and_then(Value::as_i64)
+        .unwrap_or(-1);
+    if change.changeid <= seen {
+        return Ok(());
+    }
+    codebases.insert(
+        change.codebase.clone(),
+        serde_json::json!({
+            "repository": change.repository,
+            "branch": change.branch,
+            "revision": change.revision,
+            "lastChange": change.changeid,
+        }),
+    );
+    db.set_state(objectid, LAST_CODEBASES, &Value::Object(codebases))
+        .await
 }
 
 #[cfg(test)]
