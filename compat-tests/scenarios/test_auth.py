@@ -28,9 +28,10 @@ f.addStep(steps.ShellCommand(command=["true"]))
 c['builders'] = [util.BuilderConfig(name="runtests", workernames=["example-worker"], factory=f)]
 c['title'] = "Auth"
 c['buildbotURL'] = %(url)r
+%(auth_class)s
 c['www'] = dict(
     port=%(web_port)r,
-    auth=util.UserPasswordAuth({"admin": "s3cret", "bob": "bobpw"}),
+    auth=%(auth)s,
     authz=util.Authz(
         allowRules=[util.ForceBuildEndpointMatcher(role="admins")],
         roleMatchers=[util.RolesFromUsername(roles=["admins"], usernames=%(admins)r)],
@@ -47,12 +48,26 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(basedir, worker_port, web_port=None, admins=("admin",)):
+USERS = 'util.UserPasswordAuth({"admin": "s3cret", "bob": "bobpw"})'
+
+# A CustomAuth as Buildbot's docs show it: check_credentials gets bytes.
+CUSTOM_AUTH = """\
+from buildbot.www.auth import CustomAuth
+class TeamAuth(CustomAuth):
+    def check_credentials(self, user, password):
+        if user == b"crash":
+            raise RuntimeError("the directory is down")
+        return user in (b"admin", b"bob") and password == user[::-1]
+"""
+
+
+def write_config(basedir, worker_port, web_port=None, admins=("admin",), auth=USERS):
     web_port = web_port or free_port()
     url = f"http://127.0.0.1:{web_port}/"
     (basedir / "master.cfg").write_text(CFG % {
         "worker_port": worker_port, "web_port": f"tcp:{web_port}:interface=127.0.0.1", "url": url,
-        "admins": list(admins),
+        "admins": list(admins), "auth": auth,
+        "auth_class": CUSTOM_AUTH if auth != USERS else "",
     })
     return url
 
@@ -104,19 +119,18 @@ class Client:
                          headers={"Authorization": f"Basic {credentials}"})
 
 
-@pytest.fixture(scope="module")
-def masters(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("auth")
+def start_both(tmp, auth=USERS):
+    """Both masters from the same config; yields their Masters, and stops them."""
     if not BUILDBOT.exists():
         pytest.fail(f"buildbot not found at {BUILDBOT}; run .ci/run")
     bb_dir = tmp / "bbmaster"
     assert run([BUILDBOT, "create-master", "-q", bb_dir]).returncode == 0
-    bb_url = write_config(bb_dir, free_port())
+    bb_url = write_config(bb_dir, free_port(), auth=auth)
     result = run([BUILDBOT, "start", bb_dir])
     assert result.returncode == 0, result.stdout + result.stderr
     ox_dir = tmp / "master"
     assert run([OXBOT, "create-master", ox_dir]).returncode == 0
-    ox_url = write_config(ox_dir, "tcp:0:interface=127.0.0.1")
+    ox_url = write_config(ox_dir, "tcp:0:interface=127.0.0.1", auth=auth)
     oxbot = Master(ox_dir)
     try:
         oxbot.start()
@@ -124,6 +138,11 @@ def masters(tmp_path_factory):
     finally:
         oxbot.stop()
         run([BUILDBOT, "stop", bb_dir])
+
+
+@pytest.fixture(scope="module")
+def masters(tmp_path_factory):
+    yield from start_both(tmp_path_factory.mktemp("auth"))
 
 
 class Masters:
@@ -305,3 +324,28 @@ def test_authz_follows_reconfig(masters):
         masters.reconfig(admins=("admin",))
     answers = {name: c.rpc("forceschedulers/force", "force", {})[0] for name, c in clients.items()}
     assert answers == {"oxbot": 403, "buildbot": 403}
+
+
+def test_custom_auth_calls_check_credentials(tmp_path):
+    """A CustomAuth subclass's check_credentials decides Basic logins (Buildbot offers no
+    Digest for it); an exception in it is a 500 on both."""
+    masters = start_both(tmp_path, auth="TeamAuth()")
+    both = next(masters)
+    try:
+        def scenario(client):
+            status, headers, _ = client.send("/auth/login")
+            challenges = headers.get_all("WWW-Authenticate")
+            wrong = client.login("admin", "admin")[0]
+            crash = client.login("crash", "x")[0]
+            good = client.login("admin", "nimda")[0]
+            config = client.config()
+            force = client.rpc("forceschedulers/force", "force", {})[0]
+            return status, challenges, wrong, crash, good, config["user"], config["auth"], force
+
+        answers = on_both(both, scenario)
+        assert answers["oxbot"] == answers["buildbot"]
+        assert answers["oxbot"] == (401, ['basic realm="buildbot"'], 401, 500, 302,
+                                    {"username": "admin", "email": "admin"},
+                                    {"name": "TeamAuth"}, 200)
+    finally:
+        next(masters, None)

@@ -26,7 +26,6 @@ Authz = _www_class("Authz")
 UserPasswordAuth = _www_class("UserPasswordAuth")
 HTPasswdAuth = _www_class("HTPasswdAuth")
 RemoteUserAuth = _www_class("RemoteUserAuth")
-CustomAuth = _www_class("CustomAuth")
 GitHubAuth = _www_class("GitHubAuth")
 GitLabAuth = _www_class("GitLabAuth")
 GoogleAuth = _www_class("GoogleAuth")
@@ -48,6 +47,35 @@ RolesFromDomain = _www_class("RolesFromDomain")
 AvatarGitHub = _www_class("AvatarGitHub")
 AvatarGravatar = _www_class("AvatarGravatar")
 LdapUserInfo = _www_class("LdapUserInfo")
+
+
+class CustomAuth(_WwwObject):
+    """``util.CustomAuth``: a config's subclass answers ``check_credentials(username,
+    password)`` (bytes, as Twisted gives them), which the web server calls on each Basic
+    login."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def check_credentials(self, username, password):
+        return False
+
+    def _describe(self):
+        args = {k: _describe.value(v) for k, v in getattr(self, "_kwargs", {}).items()}
+        return {"kind": "CustomAuth", "name": "CustomAuth", "args": args,
+                "class_name": type(self).__name__,
+                "check_credentials": _describe.handle(_CheckCredentials(self))}
+
+
+class _CheckCredentials:
+    """Calls ``auth.check_credentials`` with the user and password as bytes."""
+
+    def __init__(self, auth):
+        self.auth = auth
+        self.__qualname__ = f"{type(auth).__qualname__}.check_credentials"
+
+    def __call__(self, username, password):
+        return bool(self.auth.check_credentials(username.encode(), password.encode()))
 
 
 class _StringsMatcher(_describe.Described):

@@ -17,8 +17,9 @@ pub(crate) fn change_hook_auth(
 /// honour, and the master does not start.
 pub(crate) fn web_auth(
     config: &oxbot_core::config::MasterConfig,
+    python: &Arc<dyn oxbot_core::python::PythonCallbacks>,
 ) -> anyhow::Result<oxbot_www::auth::WebAuth> {
-    oxbot_www::auth::WebAuth::from_config(config).map_err(anyhow::Error::msg)
+    oxbot_www::auth::WebAuth::from_config(config, Some(python)).map_err(anyhow::Error::msg)
 }
 
 /// The key that signs session cookies, where Buildbot keeps it (object `www`, state

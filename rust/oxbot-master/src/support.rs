@@ -159,6 +159,7 @@ pub const SUPPORTED_AUTH: &[&str] = &[
     "UserPasswordAuth",
     "HTPasswdAuth",
     "RemoteUserAuth",
+    "CustomAuth",
 ];
 
 /// The `util.Authz` endpoint and role matchers the web port runs (all of Buildbot 4.3's).
@@ -477,7 +478,7 @@ mod tests {
         assert_eq!(
             auth_gaps(www.as_object().unwrap()),
             vec![
-                "c['www']['auth'] = GitHubAuth (the master does not start; oxbot serves NoAuth, UserPasswordAuth, HTPasswdAuth, RemoteUserAuth)",
+                "c['www']['auth'] = GitHubAuth (the master does not start; oxbot serves NoAuth, UserPasswordAuth, HTPasswdAuth, RemoteUserAuth, CustomAuth)",
                 "the authz matcher Mine (a subclass of AnyEndpointMatcher) (the master does not start)",
                 "Authz(stringsMatcher=my_matcher) (the master does not start; util.fnmatchStrMatcher and util.reStrMatcher are supported)",
             ]

@@ -113,7 +113,7 @@ async fn app(www: Value) -> App {
         buildbot_url: URL.into(),
         change_hook_auth: None,
     };
-    let web_auth = WebAuth::from_config(&config(&www))
+    let web_auth = WebAuth::from_config(&config(&www), None)
         .unwrap()
         .with_session_secret(b"test");
     let (router, switch) = auth::apply(router(state), web_auth, data);
@@ -637,15 +637,15 @@ async fn a_reconfig_changes_the_rules_and_keeps_the_sessions() {
         json!({"roles": ["admins"], "usernames": ["admin", "bob"]}),
     );
     let www = json!({"auth": users(), "authz": authz(rules, json!([bobs]))});
-    app.switch.reconfigure(&config(&www)).unwrap();
+    app.switch.reconfigure(&config(&www), None).unwrap();
     assert_eq!(force().await.status, StatusCode::OK);
     // Something oxbot cannot honour: the error names it and the rules in force stay.
     let github = json!({"auth": described("GitHubAuth", json!({}))});
-    let err = app.switch.reconfigure(&config(&github)).unwrap_err();
+    let err = app.switch.reconfigure(&config(&github), None).unwrap_err();
     assert!(err.contains("GitHubAuth"), "{err}");
     assert_eq!(force().await.status, StatusCode::OK);
     // Without authz, everything is allowed again; without auth, no login.
-    app.switch.reconfigure(&config(&json!({}))).unwrap();
+    app.switch.reconfigure(&config(&json!({})), None).unwrap();
     let reply = rpc(&app, "forceschedulers/force", "force", json!({}), None).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(

@@ -210,10 +210,12 @@ async fn reconfig(
                 tracing::warn!("not supported yet by oxbot: {line}");
             }
             let config = Arc::new(new.config.clone());
-            let applied = master.reconfig(config, Some(new.callbacks())).await;
+            let python = new.callbacks();
+            let applied = master.reconfig(config, Some(python.clone())).await;
             // The web port's auth and authz follow, as Buildbot's; what oxbot cannot honour
             // leaves the settings in force.
-            let web_applied = web_auth.map_or(Ok(()), |w| w.reconfigure(&new.config));
+            let web_applied =
+                web_auth.map_or(Ok(()), |w| w.reconfigure(&new.config, Some(&python)));
             if let Err(err) = &web_applied {
                 error!("{err}; the web port keeps its previous auth and authz");
             }
@@ -265,7 +267,7 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         );
     }
     let change_hook_auth = crate::web::change_hook_auth(&config)?;
-    let web_auth = crate::web::web_auth(&config)?
+    let web_auth = crate::web::web_auth(&config, &callbacks)?
         .with_session_secret(crate::web::session_secret(&db).await?.as_bytes());
     let hostname = nix::unistd::gethostname()
         .map_or_else(|_| "localhost".into(), |h| h.to_string_lossy().into_owned());

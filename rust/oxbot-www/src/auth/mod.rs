@@ -24,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use oxbot_core::config::MasterConfig;
+use oxbot_core::python::PythonCallbacks;
 use oxbot_master::data::api::DataApi;
 use oxbot_master::data::api::pyjson::{python_json, python_json_unsorted};
 use regex::Regex;
@@ -70,6 +71,20 @@ enum Passwords {
     File(PathBuf),
 }
 
+/// A `CustomAuth` subclass's `check_credentials`, called through the configuration's Python.
+#[derive(Clone)]
+struct PythonCheck {
+    class: String,
+    handle: u64,
+    python: Arc<dyn PythonCallbacks>,
+}
+
+impl std::fmt::Debug for PythonCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.check_credentials", self.class)
+    }
+}
+
 #[derive(Debug, Clone)]
 enum AuthKind {
     NoAuth,
@@ -77,6 +92,8 @@ enum AuthKind {
         kind: &'static str,
         users: Passwords,
     },
+    /// `CustomAuth`: Basic only, as in Buildbot.
+    Custom(PythonCheck),
     RemoteUser {
         header: HeaderName,
         regex: Regex,
@@ -97,7 +114,10 @@ pub struct WebAuth {
     frontend: Map<String, Value>,
 }
 
-fn auth_kind(value: Option<&Value>) -> Result<AuthKind, String> {
+fn auth_kind(
+    value: Option<&Value>,
+    python: Option<&Arc<dyn PythonCallbacks>>,
+) -> Result<AuthKind, String> {
     let Some(value) = value.filter(|v| !v.is_null()) else {
         return Ok(AuthKind::NoAuth);
     };
@@ -110,6 +130,21 @@ fn auth_kind(value: Option<&Value>) -> Result<AuthKind, String> {
     }
     match auth.kind {
         "NoAuth" => Ok(AuthKind::NoAuth),
+        "CustomAuth" => {
+            let handle = value
+                .pointer("/check_credentials/$python")
+                .and_then(Value::as_u64)
+                .ok_or("CustomAuth: no check_credentials to call")?;
+            let python = python
+                .ok_or("CustomAuth needs the configuration's Python, which is not loaded")?
+                .clone();
+            let class = value.get("class_name").and_then(Value::as_str);
+            Ok(AuthKind::Custom(PythonCheck {
+                class: class.unwrap_or("CustomAuth").to_owned(),
+                handle,
+                python,
+            }))
+        }
         "UserPasswordAuth" => {
             let mut users: Vec<(String, String)> = Vec::new();
             let mut add = |user: &Value, password: &Value| -> Result<(), String> {
@@ -197,9 +232,13 @@ fn origin_of(url: &str) -> String {
 impl WebAuth {
     /// Reads `c['www']` (`auth`, `authz`, `allowed_origins`, `cookie_expiration_time`); an
     /// error names what oxbot cannot honour, and the master does not start.
-    pub fn from_config(config: &MasterConfig) -> Result<WebAuth, String> {
+    /// `python` calls the configuration's Python (a `CustomAuth`'s `check_credentials`).
+    pub fn from_config(
+        config: &MasterConfig,
+        python: Option<&Arc<dyn PythonCallbacks>>,
+    ) -> Result<WebAuth, String> {
         let www = &config.www.other;
-        let kind = auth_kind(www.get("auth"))?;
+        let kind = auth_kind(www.get("auth"), python)?;
         let authz = match www.get("authz") {
             None | Some(Value::Null) => Authz::default(),
             Some(value) => Authz::from_described(value)?,
@@ -283,6 +322,7 @@ fn frontend_config(
     let name = match kind {
         AuthKind::NoAuth => "NoAuth",
         AuthKind::Basic { kind, .. } => kind,
+        AuthKind::Custom(check) => check.class.as_str(),
         AuthKind::RemoteUser { .. } => "RemoteUserAuth",
     };
     let mut out = Map::new();
@@ -342,9 +382,13 @@ impl AuthSwitch {
     /// Reads `c['www']` of a new config and uses it for the next requests. The session and
     /// Digest keys stay, so logged-in users stay logged in. On an error (something oxbot
     /// cannot honour) the settings in force stay.
-    pub fn reconfigure(&self, config: &MasterConfig) -> Result<(), String> {
+    pub fn reconfigure(
+        &self,
+        config: &MasterConfig,
+        python: Option<&Arc<dyn PythonCallbacks>>,
+    ) -> Result<(), String> {
         let old = self.0.current();
-        let mut new = WebAuth::from_config(config)?;
+        let mut new = WebAuth::from_config(config, python)?;
         new.sessions = old.sessions.with_lifetime(new.lifetime_seconds);
         new.digest = old.digest.clone();
         *self
@@ -647,6 +691,15 @@ fn authenticated(
             .digest
             .check(credentials, method, |user| users.password_of(user));
     }
+    let (user, password) = basic_credentials(headers)?;
+    users.knows(&user, &password).then_some(user)
+}
+
+/// The user and password of a Basic `Authorization` header.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let split = value.iter().position(|b| *b == b' ')?;
+    let (scheme, credentials) = (&value[..split], &value[split + 1..]);
     if !scheme.eq_ignore_ascii_case(b"basic") {
         return None;
     }
@@ -655,7 +708,7 @@ fn authenticated(
         .ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (user, password) = decoded.split_once(':')?;
-    users.knows(user, password).then(|| user.to_owned())
+    Some((user.to_owned(), password.to_owned()))
 }
 
 /// `GET /auth/login`.
@@ -683,21 +736,48 @@ async fn login(
             .into_response(),
         AuthKind::Basic { users, .. } => {
             match authenticated(auth, users, method.as_str(), &headers) {
-                Some(user) => {
-                    let mut response = redirect(auth, query.as_deref());
-                    let info = json!({"username": user, "email": user});
-                    let info = info.as_object().cloned().unwrap_or_default();
-                    response.extensions_mut().insert(SessionUser(info));
-                    response
+                Some(user) => logged_in(auth, query.as_deref(), &user),
+                None => challenge(auth, true),
+            }
+        }
+        AuthKind::Custom(check) => {
+            let Some((user, password)) = basic_credentials(&headers) else {
+                return challenge(auth, false);
+            };
+            let check = check.clone();
+            let args = [json!(user), json!(password)];
+            let verdict = tokio::task::spawn_blocking(move || {
+                check.python.call_function(check.handle, &args)
+            })
+            .await;
+            match verdict {
+                Ok(Ok(Value::Bool(true))) => logged_in(auth, query.as_deref(), &user),
+                Ok(Ok(_)) => challenge(auth, false),
+                Ok(Err(traceback)) => {
+                    tracing::error!(%traceback, "check_credentials failed");
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
                 }
-                None => challenge(auth),
+                Err(err) => {
+                    tracing::error!(cause = %err, "check_credentials failed");
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                }
             }
         }
     }
 }
 
-/// 401 with Twisted's challenges: Digest, then Basic.
-fn challenge(auth: &WebAuth) -> Response {
+/// The redirect of a successful login, carrying the user's new session (Buildbot's default
+/// user info: the email is the user name).
+fn logged_in(auth: &WebAuth, query: Option<&str>, user: &str) -> Response {
+    let mut response = redirect(auth, query);
+    let info = json!({"username": user, "email": user});
+    let info = info.as_object().cloned().unwrap_or_default();
+    response.extensions_mut().insert(SessionUser(info));
+    response
+}
+
+/// 401 with Twisted's challenges: Digest (unless `CustomAuth`), then Basic.
+fn challenge(auth: &WebAuth, with_digest: bool) -> Response {
     let mut response = (
         StatusCode::UNAUTHORIZED,
         [(header::CONTENT_TYPE, "text/html")],
@@ -706,11 +786,12 @@ fn challenge(auth: &WebAuth) -> Response {
         .into_response();
     let headers = response.headers_mut();
     match auth.digest.challenge() {
-        Ok(challenge) => {
+        Ok(challenge) if with_digest => {
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 headers.append(header::WWW_AUTHENTICATE, value);
             }
         }
+        Ok(_) => {}
         Err(err) => tracing::error!(cause = %err, "no nonce for a Digest challenge"),
     }
     let basic = format!("basic realm=\"{}\"", digest::REALM);
@@ -780,7 +861,7 @@ mod tests {
 
     #[test]
     fn auth_kinds_are_read_and_the_others_named() {
-        let kind = |v: Value| auth_kind(Some(&v));
+        let kind = |v: Value| auth_kind(Some(&v), None);
         let memory = kind(json!({"kind": "UserPasswordAuth", "args": {"args": [{"a": "1"}]}}));
         assert!(
             matches!(memory, Ok(AuthKind::Basic { users: Passwords::Memory(u), .. }) if u == [("a".to_owned(), "1".to_owned())])
@@ -797,13 +878,20 @@ mod tests {
         let github = kind(json!({"kind": "GitHubAuth", "args": {"args": ["id", "secret"]}}));
         assert_eq!(
             github.unwrap_err(),
-            "not supported yet by oxbot: c['www']['auth'] = GitHubAuth (oxbot serves NoAuth, UserPasswordAuth, HTPasswdAuth, RemoteUserAuth; the master does not start)"
+            "not supported yet by oxbot: c['www']['auth'] = GitHubAuth (oxbot serves NoAuth, UserPasswordAuth, HTPasswdAuth, RemoteUserAuth, CustomAuth; the master does not start)"
         );
         let ldap = kind(
             json!({"kind": "RemoteUserAuth", "args": {"userInfoProvider": {"kind": "LdapUserInfo"}}}),
         );
         assert!(ldap.unwrap_err().contains("userInfoProvider"));
-        let mine = kind(json!({"kind": "CustomAuth", "subclass": "MyAuth", "args": {}}));
+        let custom = json!({"kind": "CustomAuth", "class_name": "MyAuth",
+                            "check_credentials": {"$python": 3}, "args": {}});
+        assert!(
+            kind(custom)
+                .unwrap_err()
+                .contains("needs the configuration's Python")
+        );
+        let mine = kind(json!({"kind": "NoAuth", "subclass": "MyAuth", "args": {}}));
         assert!(mine.unwrap_err().contains("MyAuth"));
     }
 
