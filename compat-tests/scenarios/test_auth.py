@@ -181,6 +181,21 @@ def test_anonymous_force_is_denied_alike(masters):
                                      '"message": "you need to have role \'admins\'"}}')
 
 
+def test_config_is_buildbots(masters):
+    """/config: the same keys and values, but for the URL, the versions and `port` (oxbot
+    does not keep the port as written)."""
+
+    def config(client):
+        config = client.config()
+        assert config.pop("buildbotURL") == client.url + "/"
+        config.pop("versions")
+        config.pop("port", None)
+        return config
+
+    answers = on_both(masters, config)
+    assert answers["oxbot"] == answers["buildbot"]
+
+
 def test_login_challenge_and_wrong_password(masters):
     def challenge(client):
         status, headers, text = client.send("/auth/login")
