@@ -3,9 +3,9 @@
 //! (`/change_hook/<dialect>`, [`hooks`]), and the UI's static page. [`router`] builds the routes (tests call it without a socket); [`serve`] runs them.
 
 pub mod auth;
-mod fnmatch;
 mod control;
 mod error;
+mod fnmatch;
 pub mod hooks;
 mod rest;
 mod sse;
