@@ -148,7 +148,8 @@ impl Env {
         self.settle().await;
     }
 
-    fn timed(&self, kind: &str, name: &str, args: &Value) -> Running {
+    /// Starts a timed scheduler, and lets it read its state.
+    async fn timed(&self, kind: &str, name: &str, args: &Value) -> Running {
         let config = scheduler_config(kind, name, args);
         let scheduler =
             TimedScheduler::from_config(&config, &self.builderids, Some(Arc::new(NotOnlyText)))
@@ -156,16 +157,19 @@ impl Env {
                 .with_clock(self.clock);
         let (stop, stopped) = stopper();
         let task = tokio::spawn(scheduler.run(self.mq.clone(), self.updates.clone(), stopped));
+        self.settle().await;
         Running { stop, task }
     }
 
-    fn branch(&self, kind: &str, name: &str, args: &Value) -> Running {
+    /// Starts a branch scheduler, and lets it subscribe and read its state.
+    async fn branch(&self, kind: &str, name: &str, args: &Value) -> Running {
         let config = scheduler_config(kind, name, args);
         let scheduler =
             BranchScheduler::from_config(&config, &self.builderids, Some(Arc::new(NotOnlyText)))
                 .unwrap();
         let (stop, stopped) = stopper();
         let task = tokio::spawn(scheduler.run(self.mq.clone(), self.updates.clone(), stopped));
+        self.settle().await;
         Running { stop, task }
     }
 
@@ -211,6 +215,15 @@ impl Env {
             buildsets[count - 1].sourcestamps,
             vec![change.sourcestampid]
         );
+    }
+
+    /// The changes a scheduler recorded (`changeid -> important`).
+    async fn classified(&self, scheduler: &str) -> BTreeMap<i64, bool> {
+        let schedulerid = self.db.find_scheduler_id(scheduler).await.unwrap();
+        self.db
+            .get_change_classifications(schedulerid)
+            .await
+            .unwrap()
     }
 
     async fn requests(&self) -> Vec<BuildRequestModel> {
@@ -263,8 +276,9 @@ fn scheduler_config(kind: &str, name: &str, args: &Value) -> SchedulerConfig {
 async fn periodic_builds_at_start_then_every_period_and_resumes_after_restart() {
     let start = TUESDAY + 10 * 3600;
     let env = Env::new(start).await;
-    let periodic = env.timed("Periodic", "every10", &json!({"periodicBuildTimer": 600}));
-    env.settle().await;
+    let periodic = env
+        .timed("Periodic", "every10", &json!({"periodicBuildTimer": 600}))
+        .await;
     // The first build is at once.
     let buildsets = env.buildsets().await;
     assert_eq!(buildsets.len(), 1);
@@ -288,8 +302,9 @@ async fn periodic_builds_at_start_then_every_period_and_resumes_after_restart() 
     // Stopped for 5 minutes: a restart keeps the rhythm of the stored last build.
     periodic.stop().await;
     env.advance(300).await;
-    let periodic = env.timed("Periodic", "every10", &json!({"periodicBuildTimer": 600}));
-    env.settle().await;
+    let periodic = env
+        .timed("Periodic", "every10", &json!({"periodicBuildTimer": 600}))
+        .await;
     env.assert_buildsets(2).await;
     env.advance_then(299, 2).await;
     env.advance_then(1, 3).await;
@@ -297,8 +312,9 @@ async fn periodic_builds_at_start_then_every_period_and_resumes_after_restart() 
     // Stopped past its time: it builds at once on restart, then every period from then.
     periodic.stop().await;
     env.advance(1000).await;
-    let _periodic = env.timed("Periodic", "every10", &json!({"periodicBuildTimer": 600}));
-    env.settle().await;
+    let _periodic = env
+        .timed("Periodic", "every10", &json!({"periodicBuildTimer": 600}))
+        .await;
     env.assert_buildsets(4).await;
     assert_eq!(
         env.state("every10", "Periodic", "last_build").await,
@@ -313,8 +329,9 @@ async fn periodic_builds_at_start_then_every_period_and_resumes_after_restart() 
 async fn nightly_fires_at_its_minute_not_before() {
     // 02:00 on a Tuesday; the scheduler builds at 03:00.
     let env = Env::new(TUESDAY + 2 * 3600).await;
-    let _nightly = env.timed("Nightly", "at3", &json!({"hour": 3, "branch": "main"}));
-    env.settle().await;
+    let _nightly = env
+        .timed("Nightly", "at3", &json!({"hour": 3, "branch": "main"}))
+        .await;
     env.assert_buildsets(0).await;
     env.advance_then(59 * MINUTE, 0).await;
     env.advance(MINUTE).await;
@@ -344,7 +361,7 @@ async fn nightly_fires_at_its_minute_not_before() {
 #[tokio::test(start_paused = true)]
 async fn nightly_minute_defaults_to_zero() {
     let env = Env::new(TUESDAY + 5 * MINUTE as i64).await;
-    let _hourly = env.timed("Nightly", "hourly", &json!({}));
+    let _hourly = env.timed("Nightly", "hourly", &json!({})).await;
     env.advance_then(54 * MINUTE, 0).await;
     env.advance_then(MINUTE, 1).await;
     env.advance_then(59 * MINUTE, 1).await;
@@ -356,17 +373,20 @@ async fn nightly_day_of_week_and_day_of_month() {
     // Tuesday 2026-11-24 00:00.
     let env = Env::new(TUESDAY).await;
     // Mondays (Buildbot counts Monday as 0) at 01:00, and the 1st of the month at 00:00.
-    let _mondays = env.timed(
-        "Nightly",
-        "mondays",
-        &json!({"dayOfWeek": 0, "hour": 1, "minute": 0}),
-    );
-    let _monthly = env.timed(
-        "Nightly",
-        "monthly",
-        &json!({"dayOfMonth": 1, "hour": 0, "minute": 0}),
-    );
-    env.settle().await;
+    let _mondays = env
+        .timed(
+            "Nightly",
+            "mondays",
+            &json!({"dayOfWeek": 0, "hour": 1, "minute": 0}),
+        )
+        .await;
+    let _monthly = env
+        .timed(
+            "Nightly",
+            "monthly",
+            &json!({"dayOfMonth": 1, "hour": 0, "minute": 0}),
+        )
+        .await;
     // Monday 2026-11-30 00:59: nothing yet.
     env.advance_then(6 * DAY + 59 * MINUTE, 0).await;
     env.advance(MINUTE).await;
@@ -400,8 +420,7 @@ async fn nightly_only_if_changed_builds_for_important_changes_on_its_branch() {
         "branch": "main",
         "fileIsImportant": {"$python": 1},
     });
-    let nightly = env.timed("Nightly", "hourly", &args);
-    env.settle().await;
+    let nightly = env.timed("Nightly", "hourly", &args).await;
     // A scheduler that never built builds at its first time, changes or not.
     env.advance_then(30 * MINUTE, 1).await;
     // 02:00: no changes, no buildset.
@@ -414,12 +433,8 @@ async fn nightly_only_if_changed_builds_for_important_changes_on_its_branch() {
     env.advance(10 * MINUTE).await;
     let unimportant = env.change("main", "r1", &["README.txt"]).await;
     env.change("dev", "d1", &["src/lib.rs"]).await;
-    let schedulerid = env.db.find_scheduler_id("hourly").await.unwrap();
     assert_eq!(
-        env.db
-            .get_change_classifications(schedulerid)
-            .await
-            .unwrap(),
+        env.classified("hourly").await,
         BTreeMap::from([(unimportant, false)])
     );
     env.advance_then(50 * MINUTE, 1).await;
@@ -435,13 +450,7 @@ async fn nightly_only_if_changed_builds_for_important_changes_on_its_branch() {
         (Some("main"), Some("r2"))
     );
     // Both changes on main went with it, and are forgotten...
-    assert!(
-        env.db
-            .get_change_classifications(schedulerid)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(env.classified("hourly").await.is_empty());
     // ... so nothing at 05:00.
     env.advance_then(HOUR, 2).await;
     env.assert_one_request_each().await;
@@ -451,8 +460,7 @@ async fn nightly_only_if_changed_builds_for_important_changes_on_its_branch() {
     let before_restart = env.change("main", "r3", &["src/main.rs"]).await;
     nightly.stop().await;
     env.advance(10 * MINUTE).await;
-    let _nightly = env.timed("Nightly", "hourly", &args);
-    env.settle().await;
+    let _nightly = env.timed("Nightly", "hourly", &args).await;
     env.assert_buildsets(2).await;
     env.advance(40 * MINUTE).await;
     env.assert_built(3, before_restart).await;
@@ -461,12 +469,13 @@ async fn nightly_only_if_changed_builds_for_important_changes_on_its_branch() {
 #[tokio::test(start_paused = true)]
 async fn nightly_create_absolute_source_stamps_builds_the_last_change_seen() {
     let env = Env::new(TUESDAY + 30 * MINUTE as i64).await;
-    let _nightly = env.timed(
-        "Nightly",
-        "abs",
-        &json!({"createAbsoluteSourceStamps": true, "branch": "main"}),
-    );
-    env.settle().await;
+    let _nightly = env
+        .timed(
+            "Nightly",
+            "abs",
+            &json!({"createAbsoluteSourceStamps": true, "branch": "main"}),
+        )
+        .await;
     env.change("main", "r1", &["a.c"]).await;
     env.change("main", "r2", &["b.c"]).await;
     env.change("dev", "d1", &["c.c"]).await;
@@ -492,12 +501,13 @@ async fn nightly_create_absolute_source_stamps_builds_the_last_change_seen() {
 #[tokio::test(start_paused = true)]
 async fn single_branch_tree_stable_timer_restarts_with_each_change() {
     let env = Env::new(TUESDAY).await;
-    let _sbs = env.branch(
-        "SingleBranchScheduler",
-        "main",
-        &json!({"branch": "main", "treeStableTimer": 60}),
-    );
-    env.settle().await;
+    let _sbs = env
+        .branch(
+            "SingleBranchScheduler",
+            "main",
+            &json!({"branch": "main", "treeStableTimer": 60}),
+        )
+        .await;
     env.change("main", "r1", &["a.c"]).await;
     env.change("other", "o1", &["a.c"]).await;
     env.advance_then(50, 0).await;
@@ -515,12 +525,13 @@ async fn single_branch_tree_stable_timer_restarts_with_each_change() {
 #[tokio::test(start_paused = true)]
 async fn single_branch_unimportant_change_does_not_start_the_timer() {
     let env = Env::new(TUESDAY).await;
-    let _sbs = env.branch(
-        "SingleBranchScheduler",
-        "main",
-        &json!({"branch": "main", "treeStableTimer": 60, "fileIsImportant": {"$python": 1}}),
-    );
-    env.settle().await;
+    let _sbs = env
+        .branch(
+            "SingleBranchScheduler",
+            "main",
+            &json!({"branch": "main", "treeStableTimer": 60, "fileIsImportant": {"$python": 1}}),
+        )
+        .await;
     env.change("main", "r1", &["notes.txt"]).await;
     env.advance_then(600, 0).await;
     // An important one does, and the unimportant one rides along.
@@ -533,8 +544,9 @@ async fn single_branch_unimportant_change_does_not_start_the_timer() {
 #[tokio::test(start_paused = true)]
 async fn any_branch_waits_and_builds_per_branch() {
     let env = Env::new(TUESDAY).await;
-    let _abs = env.branch("AnyBranchScheduler", "any", &json!({"treeStableTimer": 60}));
-    env.settle().await;
+    let _abs = env
+        .branch("AnyBranchScheduler", "any", &json!({"treeStableTimer": 60}))
+        .await;
     let a = env.change("a", "a1", &["x.c"]).await;
     env.advance(30).await;
     let b = env.change("b", "b1", &["x.c"]).await;
@@ -546,4 +558,27 @@ async fn any_branch_waits_and_builds_per_branch() {
     env.advance(1).await;
     env.assert_built(2, b).await;
     env.assert_one_request_each().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn tree_stable_changes_wait_again_after_a_restart() {
+    let env = Env::new(TUESDAY).await;
+    let args = json!({"branch": "main", "treeStableTimer": 60});
+    let sbs = env.branch("SingleBranchScheduler", "main", &args).await;
+    let change = env.change("main", "r1", &["a.c"]).await;
+    assert_eq!(
+        env.classified("main").await,
+        BTreeMap::from([(change, true)])
+    );
+    env.advance_then(30, 0).await;
+    sbs.stop().await;
+    // Down past the timer: nothing is built meanwhile; after the restart the change waits its
+    // timer again, from the restart.
+    env.advance_then(100, 0).await;
+    let _sbs = env.branch("SingleBranchScheduler", "main", &args).await;
+    env.advance_then(59, 0).await;
+    env.advance(1).await;
+    env.assert_built(1, change).await;
+    assert!(env.classified("main").await.is_empty());
+    env.advance_then(3600, 1).await;
 }

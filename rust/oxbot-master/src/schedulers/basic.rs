@@ -5,7 +5,9 @@
 //! Python) classifies changes: an unimportant one does not start the timer (nor a build
 //! without `treeStableTimer`) but rides along with the next build; `onlyImportant` drops it.
 //!
-//! Not yet: keeping pending changes across a restart (Buildbot's `scheduler_changes`).
+//! With `treeStableTimer`, the waiting changes are also recorded in the database
+//! (`scheduler_changes`, flushed once built): after a restart they wait their timer again.
+//! `AnyBranchScheduler` keeps one timer per codebase, project, repository and branch.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -113,6 +115,13 @@ pub(crate) fn latest_sourcestamps(changes: &[ChangeModel]) -> Vec<i64> {
     latest.values().map(|c| c.sourcestampid).collect()
 }
 
+/// Which stable timer a change waits on: `None` for `SingleBranchScheduler`'s only one,
+/// `(codebase, project, repository, branch)` for `AnyBranchScheduler`.
+type TimerKey = Option<(String, String, String, Option<String>)>;
+
+/// The changes waiting on each timer, with the timer's deadline once it runs.
+type Pending = BTreeMap<TimerKey, (Vec<ChangeModel>, Option<Instant>)>;
+
 /// A change-driven scheduler.
 #[derive(Clone)]
 pub struct BranchScheduler {
@@ -183,9 +192,17 @@ impl BranchScheduler {
             None,
             Some("new".to_owned()),
         ]);
-        // Classified changes per branch key ("" for SingleBranchScheduler), with the deadline
-        // of their stable timer once an important change started it.
-        let mut pending: BTreeMap<String, (Vec<ChangeModel>, Option<Instant>)> = BTreeMap::new();
+        let db = updates.db().clone();
+        let schedulerid = match db.find_scheduler_id(&self.name).await {
+            Ok(id) => id,
+            Err(err) => return warn!(scheduler = %self.name, cause = %err, "cannot read scheduler"),
+        };
+        // Classified changes per timer, with the deadline of their stable timer once an
+        // important change started it.
+        let mut pending: Pending = BTreeMap::new();
+        if let Err(err) = self.resume(&db, schedulerid, &mut pending).await {
+            warn!(scheduler = %self.name, cause = %err, "cannot read the changes left waiting");
+        }
         loop {
             let next_deadline = pending.values().filter_map(|(_, at)| *at).min();
             tokio::select! {
@@ -193,14 +210,14 @@ impl BranchScheduler {
                 event = changes.next() => {
                     let Some(event) = event else { return };
                     let Some(changeid) = event.body.get("changeid").and_then(Value::as_i64) else { continue };
-                    let change = match updates.db().get_change(changeid).await {
+                    let change = match db.get_change(changeid).await {
                         Ok(c) => c,
                         Err(err) => {
                             warn!(scheduler = %self.name, cause = %err, "cannot read change");
                             continue;
                         }
                     };
-                    if !super::is_enabled(updates.db(), &self.name).await {
+                    if !super::is_enabled(&db, &self.name).await {
                         continue;
                     }
                     let Some(important) = self.changes.classify(&change) else { continue };
@@ -208,26 +225,73 @@ impl BranchScheduler {
                         None if important => self.add_buildset(&updates, &[change]).await,
                         None => {}
                         Some(wait) => {
-                            let key = if self.per_branch { change.branch.clone().unwrap_or_default() } else { String::new() };
-                            let entry = pending.entry(key).or_insert_with(|| (Vec::new(), None));
-                            if important || entry.1.is_some() {
-                                entry.1 = Some(Instant::now() + wait);
+                            self.wait(&mut pending, change, important, wait);
+                            let recorded = BTreeMap::from([(changeid, important)]);
+                            if let Err(err) = db.classify_changes(schedulerid, &recorded).await {
+                                warn!(scheduler = %self.name, cause = %err, "cannot record a change");
                             }
-                            entry.0.push(change);
                         }
                     }
                 }
                 () = async { match next_deadline { Some(at) => tokio::time::sleep_until(at).await, None => std::future::pending().await } } => {
                     let now = Instant::now();
-                    let due: Vec<String> = pending.iter().filter(|(_, (_, at))| at.is_some_and(|at| at <= now)).map(|(k, _)| k.clone()).collect();
+                    let due: Vec<TimerKey> = pending.iter().filter(|(_, (_, at))| at.is_some_and(|at| at <= now)).map(|(k, _)| k.clone()).collect();
                     for key in due {
                         if let Some((batch, _)) = pending.remove(&key) {
                             self.add_buildset(&updates, &batch).await;
+                            // As Buildbot: every recorded change up to the latest built one.
+                            let max = batch.iter().map(|c| c.changeid).max().unwrap_or(0);
+                            if let Err(err) = db.flush_change_classifications(schedulerid, Some(max + 1)).await {
+                                warn!(scheduler = %self.name, cause = %err, "cannot forget built changes");
+                            }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The timer a change waits on: one for `SingleBranchScheduler`, one per codebase,
+    /// project, repository and branch for `AnyBranchScheduler`.
+    fn timer_key(&self, change: &ChangeModel) -> TimerKey {
+        self.per_branch.then(|| {
+            (
+                change.codebase.clone(),
+                change.project.clone(),
+                change.repository.clone(),
+                change.branch.clone(),
+            )
+        })
+    }
+
+    /// Adds a change to its timer's batch; an important change (re)starts the timer, an
+    /// unimportant one restarts it only if it runs.
+    fn wait(&self, pending: &mut Pending, change: ChangeModel, important: bool, wait: Duration) {
+        let entry = pending
+            .entry(self.timer_key(&change))
+            .or_insert_with(|| (Vec::new(), None));
+        if important || entry.1.is_some() {
+            entry.1 = Some(Instant::now() + wait);
+        }
+        entry.0.push(change);
+    }
+
+    /// At start (Buildbot's `scanExistingClassifiedChanges`): the changes recorded by an earlier
+    /// run wait again, their timers starting now; without `treeStableTimer` they are forgotten.
+    async fn resume(
+        &self,
+        db: &oxbot_db::Db,
+        schedulerid: i64,
+        pending: &mut Pending,
+    ) -> Result<(), oxbot_db::DbError> {
+        let Some(wait) = self.tree_stable else {
+            return db.flush_change_classifications(schedulerid, None).await;
+        };
+        for (changeid, important) in db.get_change_classifications(schedulerid).await? {
+            let change = db.get_change(changeid).await?;
+            self.wait(pending, change, important, wait);
+        }
+        Ok(())
     }
 
     /// Buildbot's `addBuildsetForChanges`: one source stamp per codebase, from its latest change.

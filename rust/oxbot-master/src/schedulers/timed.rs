@@ -54,10 +54,80 @@ impl Field {
                 })
                 .collect::<Result<_, _>>()
                 .map(Field::Values),
+            Some(Value::String(text)) => Field::parse_text(text, name),
             Some(other) => Err(format!(
                 "not supported yet by oxbot: Nightly {name}={other}"
             )),
         }
+    }
+
+    /// A field given as text, as Buildbot hands it to croniter: comma-separated numbers,
+    /// `a-b` ranges, `*` or ranges with a `/step`, and month and weekday names. In
+    /// `dayOfWeek` a plain number counts from Monday = 0 (Buildbot converts it); ranges, steps
+    /// and names are cron's (Sunday = 0 or 7).
+    fn parse_text(text: &str, name: &str) -> Result<Field, String> {
+        const MONTHS: [&str; 12] = [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ];
+        const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+        let weekday = name == "dayOfWeek";
+        let (low, high) = match name {
+            "minute" => (0, 59),
+            "hour" => (0, 23),
+            "dayOfMonth" => (1, 31),
+            "month" => (1, 12),
+            _ => (0, 7),
+        };
+        let bad = || format!("invalid {name} '{text}'");
+        let number = |s: &str| -> Result<u32, String> {
+            let s = s.trim().to_ascii_lowercase();
+            if let Ok(n) = s.parse::<u32>() {
+                return Ok(n);
+            }
+            let (names, first): (&[&str], u32) = match name {
+                "month" => (&MONTHS, 1),
+                "dayOfWeek" => (&DAYS, 0),
+                _ => (&[], 0),
+            };
+            let index = names.iter().position(|n| *n == s).ok_or_else(bad)?;
+            Ok(u32::try_from(index).map_err(|_| bad())? + first)
+        };
+        let mut values = std::collections::BTreeSet::new();
+        for item in text.split(',').map(str::trim) {
+            if weekday && let Ok(n) = item.parse::<u32>() {
+                if n > 6 {
+                    return Err(bad());
+                }
+                values.insert(n);
+                continue;
+            }
+            let (range, step) = match item.split_once('/') {
+                Some((range, step)) => (
+                    range,
+                    step.parse::<usize>()
+                        .ok()
+                        .filter(|s| *s > 0)
+                        .ok_or_else(bad)?,
+                ),
+                None => (item, 1),
+            };
+            let (from, to) = if range == "*" {
+                (low, if weekday { 6 } else { high })
+            } else if let Some((a, b)) = range.split_once('-') {
+                (number(a)?, number(b)?)
+            } else {
+                let n = number(range)?;
+                (n, if step > 1 { high } else { n })
+            };
+            if from < low || to > high || from > to {
+                return Err(bad());
+            }
+            for v in (from..=to).step_by(step) {
+                // Cron's Sunday = 0 (or 7) to Monday = 0.
+                values.insert(if weekday { (v + 6) % 7 } else { v });
+            }
+        }
+        Ok(Field::Values(values.into_iter().collect()))
     }
 
     fn matches(&self, value: u32) -> bool {
@@ -516,6 +586,30 @@ async fn record_change(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cron_text_fields() {
+        let parse = |text: &str, name: &str| Field::parse(Some(&Value::from(text)), name);
+        assert_eq!(parse("*", "minute"), Ok(Field::Any));
+        assert_eq!(
+            parse("*/15", "minute"),
+            Ok(Field::Values(vec![0, 15, 30, 45]))
+        );
+        assert_eq!(parse("0,30", "minute"), Ok(Field::Values(vec![0, 30])));
+        assert_eq!(parse("9-17/4", "hour"), Ok(Field::Values(vec![9, 13, 17])));
+        assert_eq!(parse("1", "month"), Ok(Field::Values(vec![1])));
+        assert_eq!(parse("jan,Jul", "month"), Ok(Field::Values(vec![1, 7])));
+        // A plain number is Buildbot's (Monday = 0); a range and a name are cron's.
+        assert_eq!(parse("5,sun", "dayOfWeek"), Ok(Field::Values(vec![5, 6])));
+        assert_eq!(
+            parse("1-5", "dayOfWeek"),
+            Ok(Field::Values(vec![0, 1, 2, 3, 4]))
+        );
+        assert!(parse("60", "minute").is_err());
+        assert!(parse("0", "dayOfMonth").is_err());
+        assert!(parse("noon", "hour").is_err());
+        assert!(parse("5-1", "hour").is_err());
+    }
 
     #[test]
     fn civil_dates() {
