@@ -4,7 +4,7 @@
 //! (reads for REST, updates that write the database and then publish an event); `mq` the
 //! in-process message queue; `process` the botmaster, builds, steps, remote commands and
 //! properties; `steps` the built-in steps; `worker` the worker port and connections;
-//! `control` the actions the web API asks for.
+//! `control` the actions the web API asks for; `clock` the wall clock the timed schedulers read.
 //!
 //! Architecture Invariant: this crate knows neither Python nor SQL nor the web API's HTTP.
 //! Python-backed behaviour comes in through `oxbot-core` types, SQL through `oxbot-db`, HTTP is

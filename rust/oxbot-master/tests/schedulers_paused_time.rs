@@ -582,3 +582,83 @@ async fn tree_stable_changes_wait_again_after_a_restart() {
     assert!(env.classified("main").await.is_empty());
     env.advance_then(3600, 1).await;
 }
+
+/// The distributor with the requests of a `Periodic` scheduler and no worker connected: no
+/// build starts; an older request is collapsed (completed SKIPPED) into the newer one, which
+/// stays unclaimed.
+#[tokio::test(start_paused = true)]
+async fn distributor_without_a_worker_starts_no_build() {
+    use oxbot_core::config::{BuilderConfig, MasterConfig, WorkerConfig};
+    use oxbot_master::process::botmaster::BotMaster;
+    use oxbot_master::worker::manager::WorkerManager;
+
+    let env = Env::new(TUESDAY).await;
+    let config = Arc::new(MasterConfig {
+        workers: vec![WorkerConfig {
+            name: "w1".to_owned(),
+            password: "pass".to_owned(),
+            max_builds: None,
+            properties: serde_json::Map::new(),
+            unsupported_kind: None,
+        }],
+        builders: vec![BuilderConfig {
+            name: "b1".to_owned(),
+            workernames: vec!["w1".to_owned()],
+            builddir: "b1".to_owned(),
+            workerbuilddir: "b1".to_owned(),
+            tags: Vec::new(),
+            description: None,
+            project: None,
+            properties: serde_json::Map::new(),
+            default_properties: serde_json::Map::new(),
+            env: serde_json::Map::new(),
+            collapse_requests: None,
+            next_worker: None,
+            next_build: None,
+            can_start_build: None,
+            locks: Vec::new(),
+            factory: oxbot_core::config::BuildFactory::default(),
+        }],
+        ..MasterConfig::default()
+    });
+    let workerid = env.db.find_worker_id("w1").await.unwrap();
+    let workers = WorkerManager::new();
+    workers.configure(
+        &config,
+        &std::collections::HashMap::from([("w1".to_owned(), workerid)]),
+    );
+    let botmaster = BotMaster::new(
+        env.db.clone(),
+        env.updates.clone(),
+        workers,
+        config.clone(),
+        None,
+    );
+    botmaster.set_builders(config, env.builderids.clone());
+    let (stop, stopped) = stopper();
+    let distributor = tokio::spawn({
+        let botmaster = botmaster.clone();
+        async move { botmaster.run(stopped).await }
+    });
+    let _periodic = env
+        .timed("Periodic", "every10", &json!({"periodicBuildTimer": 600}))
+        .await;
+    env.assert_one_request_each().await;
+    // The distributor looks again every 10 seconds: still nothing to start.
+    env.advance_then(595, 1).await;
+    env.assert_one_request_each().await;
+    assert!(env.db.get_builds().await.unwrap().is_empty());
+
+    env.advance_then(5, 2).await;
+    let requests = env.requests().await;
+    assert_eq!(requests.len(), 2);
+    let (older, newer) = (&requests[0], &requests[1]);
+    assert!(older.complete && older.results == oxbot_core::Results::Skipped.code());
+    assert!(!newer.claimed && !newer.complete, "{newer:?}");
+    env.advance(60).await;
+    assert!(env.db.get_builds().await.unwrap().is_empty());
+    assert!(!env.requests().await[1].claimed);
+
+    stop.send(true).unwrap();
+    distributor.await.unwrap();
+}
