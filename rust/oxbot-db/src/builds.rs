@@ -282,6 +282,69 @@ impl Db {
         Ok(())
     }
 
+    /// Sets several properties of a build in one transaction: `(name, value, source)`.
+    pub async fn set_build_properties(
+        &self,
+        buildid: i64,
+        properties: &[(&str, &Value, &str)],
+    ) -> Result<(), DbError> {
+        if properties.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        let existing: std::collections::HashSet<String> =
+            sqlx::query("SELECT name FROM build_properties WHERE buildid = $1")
+                .bind(buildid)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|row| get_str(row, "name"))
+                .collect::<Result<_, _>>()?;
+        let (updates, inserts): (Vec<_>, Vec<_>) = properties
+            .iter()
+            .partition(|(name, _, _)| existing.contains(*name));
+        for &&(name, value, source) in &updates {
+            sqlx::query(
+                "UPDATE build_properties SET value = $1, source = $2 WHERE buildid = $3 AND name = $4",
+            )
+            .bind(value.to_string())
+            .bind(source)
+            .bind(buildid)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // One statement for the new ones, within SQLite's limit of bound parameters.
+        for chunk in inserts.chunks(200) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(${}, ${}, ${}, ${})",
+                        4 * i + 1,
+                        4 * i + 2,
+                        4 * i + 3,
+                        4 * i + 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO build_properties (buildid, name, value, source) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (name, value, source) in chunk {
+                query = query
+                    .bind(buildid)
+                    .bind(*name)
+                    .bind(value.to_string())
+                    .bind(*source);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A build's properties: `name -> (value, source)`.
     pub async fn get_build_properties(
         &self,

@@ -181,6 +181,28 @@ impl Updates {
         Ok(())
     }
 
+    /// Buildbot's `setBuildProperties`: writes the properties and publishes one
+    /// `builds/N/properties/update` event holding them all.
+    pub async fn set_build_properties(
+        &self,
+        buildid: i64,
+        properties: &[(&str, &Value, &str)],
+    ) -> Result<(), DbError> {
+        if properties.is_empty() {
+            return Ok(());
+        }
+        self.db.set_build_properties(buildid, properties).await?;
+        let event: Map<String, Value> = properties
+            .iter()
+            .map(|(name, value, source)| ((*name).to_owned(), json!([value, source])))
+            .collect();
+        self.mq.publish(
+            key(&[&"builds", &buildid, &"properties", &"update"]),
+            Value::Object(event),
+        );
+        Ok(())
+    }
+
     /// Adds a step; returns `(stepid, number, name)` (the name de-duplicated as Buildbot does).
     pub async fn add_step(&self, buildid: i64, name: &str) -> Result<(i64, i64, String), DbError> {
         let added = self.db.add_step(buildid, name, "pending").await?;

@@ -573,11 +573,10 @@ impl BuildRunner {
 
     async fn flush_properties(&self) -> Result<(), StepError> {
         let props = self.shared.properties.lock().await.clone();
-        for (name, value, source) in props.iter() {
-            self.updates
-                .set_build_property(self.shared.buildid, name, value, source)
-                .await?;
-        }
+        let all: Vec<(&str, &Value, &str)> = props.iter().collect();
+        self.updates
+            .set_build_properties(self.shared.buildid, &all)
+            .await?;
         Ok(())
     }
 }
