@@ -47,15 +47,21 @@ def oxbot_inventory(master):
     }
 
 
-@pytest.mark.parametrize("case", ["c01_sample_style", "c02_tier2", "c03_locks_loops", "c06_split"])
-def test_inventory_matches_buildbot(tmp_path, case):
-    basedir = tmp_path / "master"
+def shared_case(case, basedir):
+    """A master directory at `basedir` holding the shared config `case` (a directory, or a
+    single `.cfg` file as its master.cfg)."""
     source = SHARED / "configs" / case
     if source.is_dir():
         shutil.copytree(source, basedir)
     else:
         basedir.mkdir()
         shutil.copy(source.with_suffix(".cfg"), basedir / "master.cfg")
+    return basedir
+
+
+@pytest.mark.parametrize("case", ["c01_sample_style", "c02_tier2", "c03_locks_loops", "c06_split"])
+def test_inventory_matches_buildbot(tmp_path, case):
+    basedir = shared_case(case, tmp_path / "master")
     expected = reference_inventory(basedir)
     assert run([OXBOT, "create-master", "-q", basedir]).returncode == 0
     master = Master(basedir)

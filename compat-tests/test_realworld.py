@@ -9,13 +9,12 @@ run are documented in compat-tests/README.md."""
 
 import json
 import os
-import shutil
 import sys
 
 import pytest
 
-from conftest import OXBOT, ROOT, SHARED, run, start_master
-from test_inventory import reference_inventory
+from conftest import OXBOT, ROOT, run, start_master
+from test_inventory import reference_inventory, shared_case
 
 REALWORLD = ROOT / "compat-tests" / "realworld"
 NAMES = ["octave", "openvpn", "dolphin", "metabbotcfg", "sfml"]
@@ -41,13 +40,7 @@ def test_realworld_config_loads_with_buildbots_inventory(tmp_path, name):
 def test_checkconfig_inventory_is_buildbots(tmp_path, case):
     """`oxbot checkconfig --inventory FILE`, which realworld/check compares, gives what
     Buildbot 4.3's loader gives (as test_inventory.py checks over REST)."""
-    basedir = tmp_path / "master"
-    source = SHARED / "configs" / case
-    if source.is_dir():
-        shutil.copytree(source, basedir)
-    else:
-        basedir.mkdir()
-        shutil.copy(source.with_suffix(".cfg"), basedir / "master.cfg")
+    basedir = shared_case(case, tmp_path / "master")
     expected = reference_inventory(basedir)
     out = tmp_path / "inventory.json"
     result = run([OXBOT, "checkconfig", "--inventory", out, basedir])
