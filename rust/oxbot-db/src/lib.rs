@@ -190,6 +190,10 @@ impl Db {
                 (Backend::Postgres, _) => 8,
             })
             .acquire_timeout(Duration::from_secs(30))
+            // A SQLite connection is a file in this process: checking it with a round trip
+            // to its thread before each use only costs time. A PostgreSQL connection may
+            // have been dropped by the server, so it is checked.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
