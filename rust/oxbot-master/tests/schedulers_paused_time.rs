@@ -267,7 +267,7 @@ fn scheduler_config(kind: &str, name: &str, args: &Value) -> SchedulerConfig {
         name: name.to_owned(),
         builder_names: vec!["b1".to_owned()],
         properties: serde_json::Map::new(),
-        codebases: None,
+        codebases: args.get("codebases").cloned(),
         args: args.as_object().cloned().unwrap_or_default(),
     }
 }
@@ -495,6 +495,76 @@ async fn nightly_create_absolute_source_stamps_builds_the_last_change_seen() {
     assert_eq!(
         (ss.branch.as_deref(), ss.revision.as_deref()),
         (Some("main"), Some("r2"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn nightly_codebases_give_the_source_stamps_of_codebases_without_changes() {
+    let env = Env::new(TUESDAY + 30 * MINUTE as i64).await;
+    let codebases = json!({
+        "app": {"repository": "https://example.org/app.git", "branch": "main"},
+        "lib": {"repository": "https://example.org/lib.git", "branch": "stable", "revision": "v1"},
+    });
+    let _nightly = env
+        .timed(
+            "Nightly",
+            "cb",
+            &json!({"onlyIfChanged": true, "codebases": codebases}),
+        )
+        .await;
+    // 01:00, first build: each codebase's default.
+    env.advance_then(30 * MINUTE, 1).await;
+    let stamps = |bs: BuildSetModel| {
+        let env = &env;
+        async move {
+            let mut stamps = Vec::new();
+            for ssid in bs.sourcestamps {
+                let ss = env.db.get_sourcestamp(ssid).await.unwrap();
+                stamps.push((ss.codebase, ss.repository, ss.branch, ss.revision));
+            }
+            stamps.sort();
+            stamps
+        }
+    };
+    let stamp = |cb: &str, repo: &str, branch: &str, revision: Option<&str>| {
+        (
+            cb.to_owned(),
+            format!("https://example.org/{repo}.git"),
+            Some(branch.to_owned()),
+            revision.map(str::to_owned),
+        )
+    };
+    assert_eq!(
+        stamps(env.buildsets().await.remove(0)).await,
+        vec![
+            stamp("app", "app", "main", None),
+            stamp("lib", "lib", "stable", Some("v1"))
+        ]
+    );
+    // A change in app: app's stamp is the change's, lib keeps its default.
+    let change = env
+        .updates
+        .add_change(NewChange {
+            revision: Some("a1".to_owned()),
+            branch: Some("main".to_owned()),
+            repository: "https://example.org/app.git".to_owned(),
+            codebase: "app".to_owned(),
+            files: vec!["src/app.c".to_owned()],
+            ..NewChange::default()
+        })
+        .await
+        .unwrap();
+    env.settle().await;
+    env.advance_then(HOUR, 2).await;
+    let bs = env.buildsets().await.remove(1);
+    let app = env.db.get_change(change).await.unwrap().sourcestampid;
+    assert!(bs.sourcestamps.contains(&app), "{bs:?}");
+    assert_eq!(
+        stamps(bs).await,
+        vec![
+            stamp("app", "app", "main", Some("a1")),
+            stamp("lib", "lib", "stable", Some("v1"))
+        ]
     );
 }
 

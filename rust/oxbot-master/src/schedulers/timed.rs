@@ -9,12 +9,13 @@
 //! schedulers do, and records them in the database (`scheduler_changes`) until the next build.
 //! At its time it then builds only if one of them is important (or it never built, or
 //! `onlyIfChanged` was off at its last build: state `last_only_if_changed`), one buildset for
-//! all recorded changes with the latest change of each codebase. Without changes the buildset
-//! has the default source stamp: no branch or revision (`branch` only filters changes), or with
-//! `createAbsoluteSourceStamps` the last change seen (state `lastCodebases`).
+//! all recorded changes with the latest change of each codebase. A codebase without changes
+//! (all of them when there are none) gets its default source stamp: the scheduler's
+//! `codebases` entry (`repository`, `branch`, `revision`; the codebase `''` with none of them
+//! when `codebases` is not given: `branch` only filters changes), or with
+//! `createAbsoluteSourceStamps` the last change seen in it (state `lastCodebases`).
 //!
 //! "Now" comes from a [`Clock`]: the system clock, or tokio's paused one in tests.
-//! Not yet: codebases.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -237,6 +238,8 @@ pub struct TimedScheduler {
     changes: ChangeClassifier,
     only_if_changed: bool,
     absolute_sourcestamps: bool,
+    /// The scheduler's `codebases`, as default source stamps; `None` when not given.
+    codebases: Option<Vec<NewSourceStamp>>,
     clock: Clock,
 }
 
@@ -292,6 +295,7 @@ impl TimedScheduler {
             changes,
             only_if_changed: flag("onlyIfChanged"),
             absolute_sourcestamps: flag("createAbsoluteSourceStamps"),
+            codebases: config.codebases.as_ref().map(codebase_defaults),
             clock: Clock::System,
         })
     }
@@ -452,21 +456,15 @@ impl TimedScheduler {
                 )
                 .await?;
             }
-            let sourcestamp_ids = if let Some(&max_changeid) = classified.keys().next_back() {
-                let mut changes = Vec::with_capacity(classified.len());
-                for changeid in classified.keys() {
-                    changes.push(db.get_change(*changeid).await?);
-                }
-                let ssids = latest_sourcestamps(&changes);
+            let mut changes = Vec::with_capacity(classified.len());
+            for changeid in classified.keys() {
+                changes.push(db.get_change(*changeid).await?);
+            }
+            let sourcestamp_ids = self.sourcestamp_ids(db, objectid, &changes).await?;
+            if let Some(&max_changeid) = classified.keys().next_back() {
                 db.flush_change_classifications(schedulerid, Some(max_changeid + 1))
                     .await?;
-                ssids
-            } else {
-                vec![
-                    db.find_sourcestamp_id(&self.default_sourcestamp(db, objectid).await?)
-                        .await?,
-                ]
-            };
+            }
             updates
                 .add_buildset(NewBuildset {
                     sourcestamp_ids,
@@ -487,28 +485,43 @@ impl TimedScheduler {
         }
     }
 
-    /// The source stamp of a build without changes: the codebase `''` with no branch or
-    /// revision (Buildbot's `addBuildsetForSourceStampsWithDefaults`: `branch` only filters
-    /// changes), or with `createAbsoluteSourceStamps` the last change the scheduler saw.
-    async fn default_sourcestamp(
+    /// The source stamps of a buildset for `changes` (Buildbot's `addBuildsetForChanges`, or
+    /// `addBuildsetForSourceStampsWithDefaults` without changes): per codebase the latest
+    /// change's, or the codebase's default (with `createAbsoluteSourceStamps`, the last change
+    /// seen in it).
+    async fn sourcestamp_ids(
         &self,
         db: &oxbot_db::Db,
         objectid: i64,
-    ) -> Result<NewSourceStamp, oxbot_db::DbError> {
-        let mut ss = NewSourceStamp::default();
-        if self.absolute_sourcestamps
-            && let Some(last) = db
-                .get_state(objectid, LAST_CODEBASES)
-                .await?
-                .as_ref()
-                .and_then(|v| v.get(""))
-        {
-            let text = |key: &str| last.get(key).and_then(Value::as_str).map(str::to_owned);
-            ss.repository = text("repository").unwrap_or_default();
-            ss.branch = text("branch");
-            ss.revision = text("revision");
+        changes: &[ChangeModel],
+    ) -> Result<Vec<i64>, oxbot_db::DbError> {
+        let defaults = match &self.codebases {
+            None if !changes.is_empty() => return Ok(latest_sourcestamps(changes)),
+            None => &vec![NewSourceStamp::default()],
+            Some(codebases) => codebases,
+        };
+        let last_seen = if self.absolute_sourcestamps {
+            db.get_state(objectid, LAST_CODEBASES).await?
+        } else {
+            None
+        };
+        let mut ids = Vec::with_capacity(defaults.len());
+        for default in defaults {
+            let latest = changes
+                .iter()
+                .filter(|c| c.codebase == default.codebase)
+                .max_by_key(|c| c.changeid);
+            if let Some(change) = latest {
+                ids.push(change.sourcestampid);
+                continue;
+            }
+            let ss = match last_seen.as_ref().and_then(|v| v.get(&default.codebase)) {
+                Some(last) => stamp(&default.codebase, last),
+                None => default.clone(),
+            };
+            ids.push(db.find_sourcestamp_id(&ss).await?);
         }
-        Ok(ss)
+        Ok(ids)
     }
 
     /// `NightlyTriggerable`: builds the last trigger, if any, and forgets it. Its properties
@@ -548,6 +561,35 @@ impl TimedScheduler {
             Ok(None) => {}
             Err(err) => warn!(scheduler = %self.name, cause = %err, "could not add a buildset"),
         }
+    }
+}
+
+/// A scheduler's `codebases` as default source stamps: Buildbot's dict of
+/// `{repository, branch, revision}` per codebase, or a list of codebase names.
+fn codebase_defaults(codebases: &Value) -> Vec<NewSourceStamp> {
+    match codebases {
+        Value::Object(map) => map
+            .iter()
+            .map(|(codebase, attrs)| stamp(codebase, attrs))
+            .collect(),
+        Value::Array(names) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|codebase| stamp(codebase, &Value::Null))
+            .collect(),
+        _ => vec![NewSourceStamp::default()],
+    }
+}
+
+/// A codebase's source stamp from its `repository`, `branch` and `revision`.
+fn stamp(codebase: &str, attrs: &Value) -> NewSourceStamp {
+    let text = |key: &str| attrs.get(key).and_then(Value::as_str).map(str::to_owned);
+    NewSourceStamp {
+        codebase: codebase.to_owned(),
+        repository: text("repository").unwrap_or_default(),
+        branch: text("branch"),
+        revision: text("revision"),
+        ..NewSourceStamp::default()
     }
 }
 
