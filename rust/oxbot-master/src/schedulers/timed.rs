@@ -630,6 +630,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn branch_not_given_takes_every_branch_but_none_only_the_default() {
+        let branch = |args: Value| {
+            let config = SchedulerConfig {
+                kind: "Nightly".to_owned(),
+                name: "n".to_owned(),
+                builder_names: Vec::new(),
+                properties: serde_json::Map::new(),
+                codebases: None,
+                args: args.as_object().cloned().unwrap_or_default(),
+            };
+            TimedScheduler::from_config(&config, &BTreeMap::new(), None)
+                .unwrap()
+                .branch
+        };
+        assert_eq!(branch(serde_json::json!({})), BranchFilter::Any);
+        assert_eq!(
+            branch(serde_json::json!({"branch": null})),
+            BranchFilter::Only(None)
+        );
+        assert_eq!(
+            branch(serde_json::json!({"branch": "main"})),
+            BranchFilter::Only(Some("main".to_owned()))
+        );
+    }
+
+    #[test]
     fn cron_text_fields() {
         let parse = |text: &str, name: &str| Field::parse(Some(&Value::from(text)), name);
         assert_eq!(parse("*", "minute"), Ok(Field::Any));
