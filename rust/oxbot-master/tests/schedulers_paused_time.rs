@@ -195,6 +195,22 @@ impl Env {
         self.db.get_buildsets().await.unwrap()
     }
 
+    /// The buildsets once there are `count` of them, or after 3 s of real time (a scheduler
+    /// slowed down by a loaded machine still counts; too many or too few fail the caller's
+    /// assertion).
+    async fn buildsets_when(&self, count: usize) -> Vec<BuildSetModel> {
+        for _ in 0..300 {
+            let buildsets = self.buildsets().await;
+            if buildsets.len() == count {
+                return buildsets;
+            }
+            tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(10)))
+                .await
+                .unwrap();
+        }
+        self.buildsets().await
+    }
+
     /// Advances time by `by` seconds, then there are `count` buildsets.
     async fn advance_then(&self, by: u64, count: usize) {
         self.advance(by).await;
@@ -202,13 +218,13 @@ impl Env {
     }
 
     async fn assert_buildsets(&self, count: usize) {
-        let buildsets = self.buildsets().await;
+        let buildsets = self.buildsets_when(count).await;
         assert_eq!(buildsets.len(), count, "{buildsets:?}");
     }
 
     /// `count` buildsets, the last one for change `changeid` (its source stamp).
     async fn assert_built(&self, count: usize, changeid: i64) {
-        let buildsets = self.buildsets().await;
+        let buildsets = self.buildsets_when(count).await;
         assert_eq!(buildsets.len(), count, "{buildsets:?}");
         let change = self.db.get_change(changeid).await.unwrap();
         assert_eq!(
@@ -280,7 +296,7 @@ async fn periodic_builds_at_start_then_every_period_and_resumes_after_restart() 
         .timed("Periodic", "every10", &json!({"periodicBuildTimer": 600}))
         .await;
     // The first build is at once.
-    let buildsets = env.buildsets().await;
+    let buildsets = env.buildsets_when(1).await;
     assert_eq!(buildsets.len(), 1);
     assert_eq!(
         buildsets[0].reason.as_deref(),
@@ -335,7 +351,7 @@ async fn nightly_fires_at_its_minute_not_before() {
     env.assert_buildsets(0).await;
     env.advance_then(59 * MINUTE, 0).await;
     env.advance(MINUTE).await;
-    let buildsets = env.buildsets().await;
+    let buildsets = env.buildsets_when(1).await;
     assert_eq!(buildsets.len(), 1);
     assert_eq!(
         buildsets[0].reason.as_deref(),
@@ -390,7 +406,7 @@ async fn nightly_day_of_week_and_day_of_month() {
     // Monday 2026-11-30 00:59: nothing yet.
     env.advance_then(6 * DAY + 59 * MINUTE, 0).await;
     env.advance(MINUTE).await;
-    let buildsets = env.buildsets().await;
+    let buildsets = env.buildsets_when(1).await;
     assert_eq!(buildsets.len(), 1);
     assert_eq!(
         buildsets[0].reason.as_deref(),
@@ -399,7 +415,7 @@ async fn nightly_day_of_week_and_day_of_month() {
     // Tuesday 2026-12-01 00:00: the monthly one.
     env.advance_then(23 * HOUR - MINUTE, 1).await;
     env.advance(MINUTE).await;
-    let buildsets = env.buildsets().await;
+    let buildsets = env.buildsets_when(2).await;
     assert_eq!(buildsets.len(), 2);
     assert_eq!(
         buildsets[1].reason.as_deref(),
@@ -481,7 +497,7 @@ async fn nightly_create_absolute_source_stamps_builds_the_last_change_seen() {
     env.change("dev", "d1", &["c.c"]).await;
     env.advance(30 * MINUTE).await;
     // 01:00: the changes' build.
-    let buildsets = env.buildsets().await;
+    let buildsets = env.buildsets_when(1).await;
     assert_eq!(buildsets.len(), 1);
     assert_eq!(
         env.sourcestamp(&buildsets[0]).await.revision.as_deref(),
@@ -489,7 +505,7 @@ async fn nightly_create_absolute_source_stamps_builds_the_last_change_seen() {
     );
     // 02:00, no new change: still the last revision seen, not a bare source stamp.
     env.advance(HOUR).await;
-    let buildsets = env.buildsets().await;
+    let buildsets = env.buildsets_when(2).await;
     assert_eq!(buildsets.len(), 2);
     let ss = env.sourcestamp(&buildsets[1]).await;
     assert_eq!(
@@ -720,7 +736,15 @@ async fn distributor_without_a_worker_starts_no_build() {
     assert!(env.db.get_builds().await.unwrap().is_empty());
 
     env.advance_then(5, 2).await;
-    let requests = env.requests().await;
+    // The distributor collapses on the new request's event: give it real time too.
+    let mut requests = env.requests().await;
+    for _ in 0..300 {
+        if requests.first().is_some_and(|r| r.complete) {
+            break;
+        }
+        env.settle().await;
+        requests = env.requests().await;
+    }
     assert_eq!(requests.len(), 2);
     let (older, newer) = (&requests[0], &requests[1]);
     assert!(older.complete && older.results == oxbot_core::Results::Skipped.code());
