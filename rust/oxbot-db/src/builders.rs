@@ -149,6 +149,95 @@ impl Db {
         Ok(())
     }
 
+    /// Registers the builders a master runs (at start and on reconfig), in one transaction:
+    /// each builder found by name or created, its description, project and tags brought up to
+    /// date where they differ (Buildbot's `updateBuilderInfo`), and the master recorded as
+    /// running exactly these builders. Returns their ids, in the order given.
+    pub async fn register_builders(
+        &self,
+        masterid: i64,
+        builders: &[BuilderRegistration<'_>],
+    ) -> Result<Vec<i64>, DbError> {
+        let mut tx = self.begin_write().await?;
+        for builder in builders {
+            sqlx::query(
+                "INSERT INTO builders (name, name_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(builder.name)
+            .bind(hash_columns(&[Some(builder.name)]))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut current: HashMap<String, (i64, Option<String>, Option<i64>, bool)> = HashMap::new();
+        for row in sqlx::query(
+            "SELECT id, name, description, description_format, description_html, projectid FROM builders",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let plain = get_opt_str(&row, "description_format")?.is_none()
+                && get_opt_str(&row, "description_html")?.is_none();
+            current.insert(
+                get_str(&row, "name")?,
+                (
+                    get_i64(&row, "id")?,
+                    get_opt_str(&row, "description")?,
+                    get_opt_i64(&row, "projectid")?,
+                    plain,
+                ),
+            );
+        }
+        let mut ids = Vec::with_capacity(builders.len());
+        for builder in builders {
+            let (id, description, projectid, plain) = current
+                .get(builder.name)
+                .cloned()
+                .ok_or_else(|| DbError::NotFound(format!("builder {}", builder.name)))?;
+            if description.as_deref() != builder.description
+                || projectid != builder.projectid
+                || !plain
+            {
+                sqlx::query(
+                    "UPDATE builders SET description = $1, description_format = NULL, description_html = NULL, projectid = $2 WHERE id = $3",
+                )
+                .bind(builder.description)
+                .bind(builder.projectid)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            ids.push(id);
+        }
+        register_tags(&mut tx, builders, &ids).await?;
+        // The master runs exactly these builders: rows of others go (with their configured
+        // workers), the missing ones are added.
+        let mut running: HashMap<i64, i64> = HashMap::new();
+        for row in sqlx::query("SELECT id, builderid FROM builder_masters WHERE masterid = $1")
+            .bind(masterid)
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            running.insert(get_i64(&row, "builderid")?, get_i64(&row, "id")?);
+        }
+        for (builderid, rowid) in &running {
+            if !ids.contains(builderid) {
+                sqlx::query("DELETE FROM builder_masters WHERE id = $1")
+                    .bind(*rowid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for id in ids.iter().filter(|id| !running.contains_key(id)) {
+            sqlx::query("INSERT INTO builder_masters (builderid, masterid) VALUES ($1, $2)")
+                .bind(*id)
+                .bind(masterid)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// Records that a master runs a builder.
     pub async fn add_builder_master(&self, builderid: i64, masterid: i64) -> Result<(), DbError> {
         let exists =
@@ -175,15 +264,6 @@ impl Db {
     ) -> Result<(), DbError> {
         sqlx::query("DELETE FROM builder_masters WHERE builderid = $1 AND masterid = $2")
             .bind(builderid)
-            .bind(masterid)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    /// Forgets every builder of a master (before registering its current ones).
-    pub async fn remove_builder_masters(&self, masterid: i64) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM builder_masters WHERE masterid = $1")
             .bind(masterid)
             .execute(self.pool())
             .await?;
@@ -340,6 +420,72 @@ fn project_model(row: &AnyRow) -> Result<ProjectModel, DbError> {
         description_format: get_opt_str(row, "description_format")?,
         description_html: get_opt_str(row, "description_html")?,
     })
+}
+
+/// A builder as a master's configuration gives it, for [`Db::register_builders`].
+#[derive(Debug, Clone, Copy)]
+pub struct BuilderRegistration<'a> {
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub projectid: Option<i64>,
+    pub tags: &'a [String],
+}
+
+/// Gives each builder (`ids[i]` is `builders[i]`) exactly its tags, in order, creating the
+/// tags that are new; builders whose tags are already right are not touched.
+async fn register_tags(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    builders: &[BuilderRegistration<'_>],
+    ids: &[i64],
+) -> Result<(), DbError> {
+    let mut tagids: HashMap<String, i64> = HashMap::new();
+    for builder in builders {
+        for tag in builder.tags {
+            if tagids.contains_key(tag) {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO tags (name, name_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(tag)
+            .bind(hash_columns(&[Some(tag)]))
+            .execute(&mut **tx)
+            .await?;
+            let row = sqlx::query("SELECT id FROM tags WHERE name_hash = $1")
+                .bind(hash_columns(&[Some(tag)]))
+                .fetch_one(&mut **tx)
+                .await?;
+            tagids.insert(tag.clone(), get_i64(&row, "id")?);
+        }
+    }
+    let mut current: HashMap<i64, Vec<i64>> = HashMap::new();
+    for row in sqlx::query("SELECT builderid, tagid FROM builders_tags ORDER BY id")
+        .fetch_all(&mut **tx)
+        .await?
+    {
+        current
+            .entry(get_i64(&row, "builderid")?)
+            .or_default()
+            .push(get_i64(&row, "tagid")?);
+    }
+    for (builder, id) in builders.iter().zip(ids) {
+        let wanted: Vec<i64> = builder.tags.iter().map(|t| tagids[t]).collect();
+        if current.get(id).map_or(&[][..], Vec::as_slice) == wanted.as_slice() {
+            continue;
+        }
+        sqlx::query("DELETE FROM builders_tags WHERE builderid = $1")
+            .bind(*id)
+            .execute(&mut **tx)
+            .await?;
+        for tagid in wanted {
+            sqlx::query("INSERT INTO builders_tags (builderid, tagid) VALUES ($1, $2)")
+                .bind(*id)
+                .bind(tagid)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// A `builders` row with the builder's masters and tags.

@@ -33,7 +33,7 @@
 //!   ([`MasterHousekeeping`] says what was released, for the caller's events), `get_master`,
 //!   `get_masters`.
 //! - builders (+ tags, projects): `find_builder_id`, `update_builder_info`,
-//!   `add_builder_master`, `remove_builder_master`, `remove_builder_masters`, `get_builder`,
+//!   `add_builder_master`, `remove_builder_master`, `register_builders`, `get_builder`,
 //!   `get_builders`, `get_builders_where(masterid, projectid, workerid)`, `find_project_id`,
 //!   `update_project_info`, `get_project`, `get_projects`, `get_active_projects`.
 //! - workers: `find_worker_id`, `worker_connected`, `worker_disconnected`,
@@ -87,7 +87,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor as _, Row as _};
 
-pub use builders::{BuilderModel, ProjectModel};
+pub use builders::{BuilderModel, BuilderRegistration, ProjectModel};
 pub use buildrequests::{BuildRequestFilter, BuildRequestModel, ClaimedFilter};
 pub use builds::{BuildFilter, BuildModel};
 pub use buildsets::{BuildSetModel, NewBuildset};

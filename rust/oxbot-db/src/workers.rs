@@ -95,18 +95,18 @@ impl Db {
         builderids: &[i64],
     ) -> Result<(), DbError> {
         let mut tx = self.begin_write().await?;
-        let mut wanted = Vec::new();
-        for builderid in builderids {
-            if let Some(row) =
-                sqlx::query("SELECT id FROM builder_masters WHERE builderid = $1 AND masterid = $2")
-                    .bind(*builderid)
-                    .bind(masterid)
-                    .fetch_optional(&mut *tx)
-                    .await?
-            {
-                wanted.push(get_i64(&row, "id")?);
-            }
+        let mut running = std::collections::HashMap::new();
+        for row in sqlx::query("SELECT id, builderid FROM builder_masters WHERE masterid = $1")
+            .bind(masterid)
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            running.insert(get_i64(&row, "builderid")?, get_i64(&row, "id")?);
         }
+        let wanted: Vec<i64> = builderids
+            .iter()
+            .filter_map(|builderid| running.get(builderid).copied())
+            .collect();
         let existing: Vec<i64> = sqlx::query(
             "SELECT cw.buildermasterid AS id FROM configured_workers cw \
              JOIN builder_masters bm ON bm.id = cw.buildermasterid WHERE bm.masterid = $1 AND cw.workerid = $2",

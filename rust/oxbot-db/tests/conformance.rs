@@ -6,8 +6,8 @@ use std::path::Path;
 use std::collections::BTreeMap;
 
 use oxbot_db::{
-    BuildFilter, BuildRequestFilter, ClaimFilter, ClaimedFilter, Db, DbError, NewBuildset,
-    NewChange, NewPatch, NewSourceStamp, WorkerFilter,
+    BuildFilter, BuildRequestFilter, BuilderRegistration, ClaimFilter, ClaimedFilter, Db, DbError,
+    NewBuildset, NewChange, NewPatch, NewSourceStamp, WorkerFilter,
 };
 use serde_json::json;
 
@@ -180,6 +180,7 @@ async fn story(db: &Db) {
             .is_empty()
     );
     more(db).await;
+    registration(db).await;
 }
 
 /// The functions the first story does not reach, each checked against Buildbot's semantics.
@@ -451,6 +452,57 @@ async fn more(db: &Db) {
         .unwrap();
     assert!(incomplete.is_empty());
     assert_eq!(db.get_buildsets_where(Some(false)).await.unwrap().len(), 2);
+}
+
+/// A master registering its builders at start and again on reconfig.
+async fn registration(db: &Db) {
+    let masterid = db.find_master_id("host:/registering").await.unwrap();
+    let projectid = db.find_project_id("registered").await.unwrap();
+    let tags = |t: &[&str]| t.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let (t1, t2, none) = (tags(&["x", "y"]), tags(&["y", "new"]), tags(&[]));
+    let reg = |name, description, projectid, tags| BuilderRegistration {
+        name,
+        description,
+        projectid,
+        tags,
+    };
+    let first = db
+        .register_builders(
+            masterid,
+            &[
+                reg("r1", Some("one"), Some(projectid), &t1),
+                reg("r2", None, None, &none),
+            ],
+        )
+        .await
+        .unwrap();
+    let r1 = db.get_builder(first[0]).await.unwrap();
+    assert_eq!(
+        (
+            r1.name.as_str(),
+            r1.description.as_deref(),
+            r1.projectid,
+            r1.tags.clone()
+        ),
+        ("r1", Some("one"), Some(projectid), t1.clone())
+    );
+    assert_eq!(r1.masterids, vec![masterid]);
+    // Reconfig: r1 changes, r2 goes, r3 comes; ids are kept.
+    let second = db
+        .register_builders(
+            masterid,
+            &[reg("r3", None, None, &none), reg("r1", None, None, &t2)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(second[1], first[0]);
+    let r1 = db.get_builder(first[0]).await.unwrap();
+    assert_eq!((r1.description, r1.projectid, r1.tags), (None, None, t2));
+    assert!(db.get_builder(first[1]).await.unwrap().masterids.is_empty());
+    assert_eq!(
+        db.get_builder(second[0]).await.unwrap().masterids,
+        vec![masterid]
+    );
 }
 
 #[tokio::test]

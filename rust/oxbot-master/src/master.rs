@@ -57,26 +57,29 @@ async fn register(
     masterid: i64,
     config: &MasterConfig,
 ) -> Result<(BTreeMap<String, i64>, HashMap<String, i64>), DbError> {
-    db.remove_builder_masters(masterid).await?;
-    let mut builderids = BTreeMap::new();
-    for builder in &config.builders {
-        let id = db.find_builder_id(&builder.name).await?;
-        let projectid = match &builder.project {
-            Some(project) => Some(db.find_project_id(project).await?),
-            None => None,
-        };
-        db.update_builder_info(
-            id,
-            builder.description.as_deref(),
-            None,
-            None,
-            projectid,
-            &builder.tags,
-        )
-        .await?;
-        db.add_builder_master(id, masterid).await?;
-        builderids.insert(builder.name.clone(), id);
+    let mut projectids = HashMap::new();
+    for project in config.builders.iter().filter_map(|b| b.project.as_ref()) {
+        if !projectids.contains_key(project) {
+            projectids.insert(project.clone(), db.find_project_id(project).await?);
+        }
     }
+    let registrations: Vec<oxbot_db::BuilderRegistration<'_>> = config
+        .builders
+        .iter()
+        .map(|b| oxbot_db::BuilderRegistration {
+            name: &b.name,
+            description: b.description.as_deref(),
+            projectid: b.project.as_ref().map(|p| projectids[p]),
+            tags: &b.tags,
+        })
+        .collect();
+    let ids = db.register_builders(masterid, &registrations).await?;
+    let builderids: BTreeMap<String, i64> = config
+        .builders
+        .iter()
+        .map(|b| b.name.clone())
+        .zip(ids)
+        .collect();
     let mut workerids = HashMap::new();
     for worker in &config.workers {
         let id = db.find_worker_id(&worker.name).await?;
