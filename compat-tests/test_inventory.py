@@ -70,3 +70,33 @@ def test_inventory_matches_buildbot(tmp_path, case):
         assert oxbot_inventory(master) == expected
     finally:
         master.stop()
+
+
+# The inventory a person reads off c04 (2.x spellings) and c05 (0.8 spellings): Buildbot 4.3
+# rejects both, so the reference is the file itself. c05's `category` is its builder's tag.
+READ_OFF_THE_FILE = {
+    "c04_legacy_2x": {
+        "builders": [["project", [], ["builder-1"]]],
+        "workers": ["builder-1"],
+        "schedulers": ["trunk"],
+    },
+    "c05_legacy_08": {
+        "builders": [["full", [], ["slave2"]], ["quick", ["fast"], ["slave1", "slave2"]]],
+        "workers": ["slave1", "slave2"],
+        "schedulers": ["force", "trunk"],
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(READ_OFF_THE_FILE))
+def test_legacy_inventory_is_what_the_file_says(tmp_path, case):
+    basedir = tmp_path / "master"
+    basedir.mkdir()
+    shutil.copy(SHARED / "configs" / f"{case}.cfg", basedir / "master.cfg")
+    assert run([OXBOT, "create-master", "-q", basedir]).returncode == 0
+    master = Master(basedir)
+    master.start()
+    try:
+        assert oxbot_inventory(master) == READ_OFF_THE_FILE[case]
+    finally:
+        master.stop()
