@@ -73,3 +73,56 @@ def test_commit_triggers_a_build(tmp_path):
     finally:
         run(stop_worker)
         master.stop()
+
+
+FUNCTION_CFG = """\
+import os
+from buildbot.plugins import *
+
+c = BuildmasterConfig = {}
+REPO = 'file://' + os.path.join(basedir, 'hello-world.git')
+c['workers'] = [worker.Worker("example-worker", "pass")]
+c['protocols'] = {'pb': {'port': 'tcp:0:interface=127.0.0.1'}}
+seen = []
+def feature_branches(ref):
+    seen.append(ref)
+    return ref.startswith("refs/heads/feature/")
+c['change_source'] = [changes.GitPoller(REPO, workdir='gitpoller-workdir', branches=feature_branches,
+                                        pollInterval=1)]
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["runtests"])]
+factory = util.BuildFactory()
+factory.addStep(steps.ShellCommand(command=["true"]))
+c['builders'] = [util.BuilderConfig(name="runtests", workernames=["example-worker"], factory=factory)]
+c['www'] = dict(port='tcp:0:interface=127.0.0.1')
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+"""
+
+
+def test_a_branches_function_chooses_the_refs(tmp_path):
+    """GitPoller(branches=function): the function gets each remote ref's full name; commits
+    on the refs it accepts become changes (branch without refs/heads/), the others do not."""
+    basedir = tmp_path / "master"
+    assert run([OXBOT, "create-master", "-q", basedir]).returncode == 0
+    bare = make_git_repo(basedir / "hello-world.git", {"test.sh": "echo one\n"})
+    work = bare.with_name(bare.name + "-work")
+    git = ["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.org", "-C", work]
+    run(git + ["branch", "feature/x"], check=True)
+    run(["git", "-C", work, "push", "-q", bare, "feature/x"], check=True)
+    (basedir / "master.cfg").write_text(FUNCTION_CFG)
+    master = Master(basedir)
+    master.start()
+    try:
+        master.wait_for(lambda: (basedir / "gitpoller-workdir").exists(), "the first poll")
+        time.sleep(2)
+        for branch, text in (("master", "two"), ("feature/x", "three")):
+            run(git + ["checkout", "-q", branch], check=True)
+            (work / "test.sh").write_text(f"echo {text}\n")
+            run(git + ["commit", "-q", "-am", f"on {branch}"], check=True)
+            run(["git", "-C", work, "push", "-q", bare, branch], check=True)
+        change = master.wait_for(lambda: (master.get("changes")["changes"] or [None])[0], "the change")
+        time.sleep(2)
+        changes = master.get("changes")["changes"]
+        assert [(c["branch"], c["comments"]) for c in changes] == [("feature/x", "on feature/x")], changes
+        assert change["branch"] == "feature/x"
+    finally:
+        master.stop()

@@ -347,7 +347,7 @@ impl Master {
             if source.kind != "GitPoller" {
                 continue;
             }
-            match crate::changes::gitpoller::GitPoller::from_config(source) {
+            match crate::changes::gitpoller::GitPoller::from_config(source, callbacks.clone()) {
                 Ok(poller) => {
                     tasks.push(tokio::spawn(poller.run(self.updates.clone(), stop())));
                 }

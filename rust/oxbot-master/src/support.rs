@@ -296,7 +296,7 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
                 source.kind, source.name
             ));
         } else if source.kind == "GitPoller"
-            && let Err(err) = crate::changes::gitpoller::GitPoller::from_config(source)
+            && let Err(err) = crate::changes::gitpoller::GitPoller::from_config(source, None)
         {
             add(format!("{err} ('{}' does not poll)", source.name));
         } else if source.kind == "SVNPoller"

@@ -6,9 +6,11 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use oxbot_core::config::{ChangeSourceConfig, Value};
+use oxbot_core::python::{PythonCallbacks, handle_of};
 use oxbot_db::NewChange;
 use tracing::info;
 
@@ -25,10 +27,12 @@ enum Branches {
     Named(Vec<String>),
     /// Every tag (`only_tags=True`).
     Tags,
+    /// The remote refs for which the config's function answers true (`branches=callable`).
+    Callable(u64),
 }
 
 /// A configured poller.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GitPoller {
     name: String,
     repourl: String,
@@ -38,6 +42,18 @@ pub struct GitPoller {
     poll_at_launch: bool,
     category: Option<String>,
     project: String,
+    /// The configuration's Python, for a `branches` function.
+    callbacks: Option<Arc<dyn PythonCallbacks>>,
+}
+
+impl std::fmt::Debug for GitPoller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitPoller")
+            .field("name", &self.name)
+            .field("repourl", &self.repourl)
+            .field("branches", &self.branches)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A git command failed.
@@ -50,7 +66,10 @@ pub struct GitError {
 
 impl GitPoller {
     /// Builds a poller from its config; `Err` names what is not supported.
-    pub fn from_config(config: &ChangeSourceConfig) -> Result<GitPoller, String> {
+    pub fn from_config(
+        config: &ChangeSourceConfig,
+        callbacks: Option<Arc<dyn PythonCallbacks>>,
+    ) -> Result<GitPoller, String> {
         let args = &config.args;
         let repourl = args
             .get("repourl")
@@ -68,9 +87,14 @@ impl GitPoller {
                     .collect(),
             ),
             None | Some(Value::Null | Value::Bool(false)) => Branches::Head,
-            Some(_) => {
-                return Err("not supported yet by oxbot: GitPoller branches callables".to_owned());
-            }
+            Some(other) => match handle_of(other) {
+                Some(handle) => Branches::Callable(handle),
+                None => {
+                    return Err(format!(
+                        "GitPoller: branches must be a list, True or a function, not {other}"
+                    ));
+                }
+            },
         };
         let workdir = args
             .get("workdir")
@@ -100,6 +124,7 @@ impl GitPoller {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned(),
+            callbacks,
         })
     }
 
@@ -166,6 +191,10 @@ impl GitPoller {
                 self.git(&["ls-remote", "--refs", &self.repourl, "refs/tags/*"])
                     .await?,
             ),
+            Branches::Callable(handle) => {
+                let refs = listed(self.git(&["ls-remote", "--refs", &self.repourl]).await?);
+                self.chosen_by_function(*handle, refs).await?
+            }
             Branches::Head => {
                 let text = self
                     .git(&["ls-remote", "--symref", &self.repourl, "HEAD"])
@@ -180,6 +209,36 @@ impl GitPoller {
                     .collect()
             }
         })
+    }
+
+    /// The refs for which the config's `branches` function answers true (called with the
+    /// full ref name, as Buildbot calls it).
+    async fn chosen_by_function(
+        &self,
+        handle: u64,
+        refs: Vec<String>,
+    ) -> Result<Vec<String>, GitError> {
+        let failed = |message: String| GitError {
+            command: "ls-remote (filtered by the branches function)".to_owned(),
+            message,
+        };
+        let callbacks = self
+            .callbacks
+            .clone()
+            .ok_or_else(|| failed("a branches function without the config's Python".to_owned()))?;
+        tokio::task::spawn_blocking(move || {
+            let mut chosen = Vec::new();
+            for reference in refs {
+                let answer = callbacks.call_function(handle, &[Value::from(reference.clone())])?;
+                if crate::process::properties::is_truthy(&answer) {
+                    chosen.push(reference);
+                }
+            }
+            Ok::<_, String>(chosen)
+        })
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .map_err(failed)
     }
 
     /// Where a remote ref is kept in the poller's clone.
@@ -243,7 +302,12 @@ impl GitPoller {
             if !last.is_empty() {
                 self.add_changes(updates, &branch, &rev, &last).await?;
             }
-            revs.insert(branch, rev);
+            // Buildbot keys lastRev by branch name for named branches, else by full ref.
+            let key = match self.branches {
+                Branches::Named(_) => branch,
+                _ => reference.clone(),
+            };
+            revs.insert(key, rev);
         }
         db.set_state(objectid, "lastRev", &serde_json::to_value(&revs)?)
             .await?;
