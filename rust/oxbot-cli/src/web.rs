@@ -41,11 +41,47 @@ pub(crate) async fn session_secret(db: &oxbot_db::Db) -> anyhow::Result<String> 
     Ok(secret)
 }
 
+/// What `/` serves: the official UI when the Python oxbot embeds has buildbot-www (its
+/// `static` directory and the configured plugins'), oxbot's own page otherwise. A plugin named
+/// in `c['www']['plugins']` that is not installed is an error naming its package, and the
+/// master does not start (as Buildbot's).
+pub(crate) fn ui(config: &oxbot_core::config::MasterConfig) -> anyhow::Result<oxbot_www::ui::Ui> {
+    use oxbot_www::ui::{OfficialUi, Ui};
+    if config.www.port.is_none() {
+        return Ok(Ui::Minimal);
+    }
+    let apps = oxbot_python::www::www_apps().map_err(anyhow::Error::msg)?;
+    let plugins = apps
+        .plugins(config.www.plugins.keys().map(String::as_str))
+        .map_err(anyhow::Error::msg)?;
+    let Some(base) = apps.base() else {
+        tracing::info!(
+            python = %apps.python,
+            "buildbot-www is not installed in oxbot's Python: / is oxbot's own page"
+        );
+        return Ok(Ui::Minimal);
+    };
+    for name in apps.apps.keys() {
+        if name != oxbot_python::www::BASE && !plugins.contains_key(name) {
+            tracing::info!("NOTE: www plugin {name:?} is installed but not configured");
+        }
+    }
+    tracing::info!(
+        version = base.version.as_deref().unwrap_or("?"),
+        static_dir = %base.static_dir.display(),
+        plugins = ?plugins.keys().collect::<Vec<_>>(),
+        "serving the official UI (buildbot-www)"
+    );
+    let official = OfficialUi::new(base.static_dir.clone(), plugins).map_err(anyhow::Error::msg)?;
+    Ok(Ui::Official(Arc::new(official)))
+}
+
 /// The web router for a started master.
 pub(crate) fn router(
     master: &Master,
     change_hook_auth: Option<oxbot_www::hooks::auth::HookAuth>,
     web_auth: oxbot_www::auth::WebAuth,
+    ui: oxbot_www::ui::Ui,
 ) -> (axum::Router, oxbot_www::auth::AuthSwitch) {
     let mut buildbot_url = master.config().buildbot_url.clone();
     if !buildbot_url.ends_with('/') {
@@ -58,5 +94,6 @@ pub(crate) fn router(
         buildbot_url,
         change_hook_auth,
     });
+    let router = oxbot_www::with_ui(router, ui);
     oxbot_www::auth::apply(router, web_auth, master.data_api())
 }

@@ -415,6 +415,11 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
                 | "auth"
                 | "authz"
                 | "cookie_expiration_time"
+                // Handed to the official UI in its frontend config, as Buildbot does.
+                | "theme"
+                | "ui_default_config"
+                | "versions"
+                | "project_widgets"
         ) {
             add(format!("c['www']['{key}']"));
         }
@@ -424,12 +429,6 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
     }
     for line in auth_gaps(&config.www.other) {
         add(line);
-    }
-    if !config.www.plugins.is_empty() {
-        add(
-            "c['www']['plugins'] (the official web UI; oxbot serves its own minimal page)"
-                .to_owned(),
-        );
     }
     out
 }

@@ -11,11 +11,15 @@
 //! - Rust → Python at build time: calls on those handles ([`LoadedConfig::callbacks`], see
 //!   `runtime.rs` for the threading rule).
 //!
+//! - Python → Rust at start: the official UI's packages (`buildbot-www` and its plugins) as
+//!   plain directories ([`www::www_apps`]).
+//!
 //! The shim's sources are compiled into the binary (`interpreter.rs`); a `buildbot_compat`
 //! installed in the interpreter's environment (pip) takes precedence.
 
 mod interpreter;
 mod runtime;
+pub mod www;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -1,6 +1,8 @@
 //! The only crate that knows HTTP (for the web port): Buildbot's REST data API v2 with its
 //! envelope, query language and error bodies, the JSON-RPC control API, the change hooks
-//! (`/change_hook/<dialect>`, [`hooks`]), and the UI's static page. [`router`] builds the routes (tests call it without a socket); [`serve`] runs them.
+//! (`/change_hook/<dialect>`, [`hooks`]), and the official UI's files (buildbot-www and its
+//! plugins, [`ui`]) or oxbot's own minimal page. [`router`] builds the routes (tests call it
+//! without a socket); [`serve`] runs them.
 
 pub mod auth;
 mod control;
@@ -9,6 +11,7 @@ mod fnmatch;
 pub mod hooks;
 mod rest;
 mod sse;
+pub mod ui;
 mod ws;
 
 use std::future::Future;
@@ -39,13 +42,11 @@ pub struct WwwState {
 /// The largest change hook body taken (GitHub sends up to 25 MB).
 const HOOK_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
-/// The UI page served at `/` (until the official UI is served).
-const INDEX_HTML: &str = include_str!("../../../www/index.html");
-
 /// All routes of the web port.
 pub fn router(state: WwwState) -> Router {
     Router::new()
-        .route("/", get(|| async { axum::response::Html(INDEX_HTML) }))
+        .route("/", get(ui::index))
+        .route("/index.html", get(ui::index))
         .route("/api", get(rest::api_root))
         .route("/ws", get(ws::upgrade))
         .route(
@@ -75,7 +76,13 @@ pub fn router(state: WwwState) -> Router {
             get(rest::get).post(rest::post).fallback(rest::bad_method),
         )
         .merge(sse::routes(state.mq.clone()))
+        .fallback(get(ui::static_file))
         .with_state(state)
+}
+
+/// `router` serving `ui` at `/` (and the official UI's files), instead of oxbot's own page.
+pub fn with_ui(router: Router, ui: ui::Ui) -> Router {
+    router.layer(axum::Extension(ui))
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves.

@@ -267,6 +267,11 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         );
     }
     let change_hook_auth = crate::web::change_hook_auth(&config)?;
+    let ui = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || crate::web::ui(&config)
+    })
+    .await??;
     let web_auth = crate::web::web_auth(&config, &callbacks)?
         .with_session_secret(crate::web::session_secret(&db).await?.as_bytes());
     let hostname = nix::unistd::gethostname()
@@ -291,7 +296,7 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         Some(addr) => {
             let listener = bind(addr).await?;
             info!(addr = %listener.local_addr()?, "web server listening");
-            let (router, switch) = crate::web::router(&master, change_hook_auth, web_auth);
+            let (router, switch) = crate::web::router(&master, change_hook_auth, web_auth, ui);
             auth_switch = Some(switch);
             let mut stop = shutdown.clone();
             Some(tokio::spawn(oxbot_www::serve(

@@ -287,6 +287,12 @@ impl WebAuth {
         self
     }
 
+    /// The frontend config (`/config`, the index page's `buildbotFrontendConfig`) without
+    /// its `user`.
+    pub(crate) fn frontend(&self) -> Map<String, Value> {
+        self.frontend.clone()
+    }
+
     fn origin_allowed(&self, origin: &str) -> bool {
         let origin = origin.to_lowercase();
         self.origins.iter().any(|o| o.is_match(&origin))
@@ -506,12 +512,11 @@ const BODY_LIMIT: usize = 16 * 1024 * 1024;
 async fn session_layer(guard: Arc<Guard>, req: Request, next: Next) -> Response {
     let auth = &guard.current();
     let path = req.uri().path().to_owned();
+    let index = path == "/" || path == "/index.html";
     let touches_session =
-        path == "/" || path == "/config" || path.starts_with("/auth/") || path.starts_with("/api");
+        index || path == "/config" || path.starts_with("/auth/") || path.starts_with("/api");
     let mut user = auth.sessions.user_of(req.headers());
-    if path == "/"
-        && let Some(remote) = auth.remote_user(req.headers())
-    {
+    if index && let Some(remote) = auth.remote_user(req.headers()) {
         user = remote;
     }
     let mut response = guarded(auth, &guard.data, &mut user, &path, req, next).await;
