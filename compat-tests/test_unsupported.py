@@ -84,3 +84,22 @@ def test_every_unsupported_plugin_is_named_by_checkconfig(tmp_path, group):
     reported = [line for line in result.stderr.splitlines() if "not supported yet by oxbot" in line]
     silent = [name for name in names if not any(name in line for line in reported)]
     assert silent == [], "\n".join(reported)
+
+
+def test_gitpoller_settings_oxbot_does_not_honour_are_named(tmp_path):
+    """GitPoller arguments the engine's poller does not implement are named, and the 4.x
+    fetch_refspec (which Buildbot 4.3 rejects) loads with a deprecation line."""
+    config = CONFIG_HEAD + (
+        "c['change_source'] = [\n"
+        "    changes.GitPoller('file:///r1.git', sshPrivateKey='key', name='p1'),\n"
+        "    changes.GitPoller('file:///r2.git', buildPushesWithNoCommits=True, name='p2'),\n"
+        "    changes.GitPoller('file:///r3.git', fetch_refspec='+refs/heads/*:refs/remotes/*', name='p3'),\n"
+        "]\n"
+    )
+    (tmp_path / "master.cfg").write_text(config)
+    result = run([OXBOT, "checkconfig", tmp_path])
+    assert result.returncode == 0, result.stderr
+    assert "not supported yet by oxbot: GitPoller sshPrivateKey ('p1' does not poll)" in result.stderr
+    assert "not supported yet by oxbot: GitPoller buildPushesWithNoCommits ('p2' does not poll)" in result.stderr
+    assert "DEPRECATED: GitPoller(fetch_refspec=...) is no longer supported" in result.stderr
+    assert "'p3'" not in result.stderr

@@ -20,11 +20,19 @@ class GitPoller(_generic.DescribedObject):
             error("GitPoller: repourl is required")
         if branch and branches:
             error("GitPoller: can't specify both branch and branches")
+        if fetch_refspec is not None:
+            # Buildbot 4.3 rejects it; the poller has fetched only the watched refs since 3.x.
+            _legacy.warn("DEPRECATED: GitPoller(fetch_refspec=...) is no longer supported and is "
+                         "ignored: only the watched branches are fetched")
         kwargs = dict(repourl=repourl, branches=branches or ([branch] if branch else None),
                       workdir=workdir, pollInterval=pollInterval, gitbin=gitbin,
                       usetimestamps=usetimestamps, category=category, project=project or "",
                       pollAtLaunch=pollAtLaunch, buildPushesWithNoCommits=buildPushesWithNoCommits,
-                      only_tags=only_tags, encoding=encoding, fetch_refspec=fetch_refspec)
+                      only_tags=only_tags, encoding=encoding,
+                      pollRandomDelayMin=pollRandomDelayMin, pollRandomDelayMax=pollRandomDelayMax,
+                      sshPrivateKey=sshPrivateKey, sshHostKey=sshHostKey,
+                      sshKnownHosts=sshKnownHosts, auth_credentials=auth_credentials,
+                      git_credentials=git_credentials)
         super().__init__(**kwargs)
         self.name = name or f"GitPoller:{repourl}"
 

@@ -76,6 +76,41 @@ impl GitPoller {
             .and_then(Value::as_str)
             .ok_or("GitPoller: repourl is required")?
             .to_owned();
+        let set = |key: &str| {
+            args.get(key)
+                .filter(|v| !v.is_null() && **v != Value::Bool(false))
+        };
+        for key in [
+            "sshPrivateKey",
+            "sshHostKey",
+            "sshKnownHosts",
+            "auth_credentials",
+            "git_credentials",
+            "buildPushesWithNoCommits",
+        ] {
+            if set(key).is_some() {
+                return Err(format!("not supported yet by oxbot: GitPoller {key}"));
+            }
+        }
+        if args.get("usetimestamps") == Some(&Value::Bool(false)) {
+            return Err("not supported yet by oxbot: GitPoller usetimestamps=False".to_owned());
+        }
+        if args
+            .get("gitbin")
+            .and_then(Value::as_str)
+            .is_some_and(|g| g != "git")
+        {
+            return Err("not supported yet by oxbot: GitPoller gitbin other than git".to_owned());
+        }
+        for key in ["pollRandomDelayMin", "pollRandomDelayMax"] {
+            if args
+                .get(key)
+                .and_then(Value::as_f64)
+                .is_some_and(|d| d > 0.0)
+            {
+                return Err(format!("not supported yet by oxbot: GitPoller {key}"));
+            }
+        }
         let branches = match args.get("branches") {
             _ if args.get("only_tags").and_then(Value::as_bool) == Some(true) => Branches::Tags,
             Some(Value::Bool(true)) => Branches::All,
