@@ -47,6 +47,7 @@ pub fn router(state: WwwState) -> Router {
     Router::new()
         .route("/", get(ui::index))
         .route("/index.html", get(ui::index))
+        .route("/avatar", get(ui::avatar))
         .route("/api", get(rest::api_root))
         .route("/ws", get(ws::upgrade))
         .route(

@@ -3,12 +3,16 @@
 //! package's `index.html` with the frontend config (and theme CSS) in place of its
 //! placeholders; every other path is a file of the package's static directory; the plugins'
 //! files are under `/plugins/<name>/`. Without the package, oxbot's own minimal page is `/`.
+//! `/avatar` (the pictures of change authors and users) redirects to gravatar, Buildbot's
+//! default avatar method.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Extension;
+use axum::extract::RawQuery;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -217,6 +221,35 @@ fn content_type(file: &Path) -> &'static str {
     }
 }
 
+/// `GET /avatar?email=&username=&size=`: Buildbot's default avatar method (gravatar), a
+/// redirect to the picture of the lower-cased email's MD5 (`retro` when gravatar has none).
+pub(crate) async fn avatar(RawQuery(query): RawQuery) -> Response {
+    use md5::{Digest as _, Md5};
+    let mut email = String::new();
+    let mut size = 32;
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match key.as_ref() {
+            "email" if email.is_empty() => email = value.into_owned(),
+            "size" => size = value.parse().unwrap_or(32),
+            _ => {}
+        }
+    }
+    let digest = Md5::digest(email.to_ascii_lowercase().as_bytes());
+    let hash: String = digest.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    });
+    let url = format!("//www.gravatar.com/avatar/{hash}?d=retro&s={size}");
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, url.clone())],
+        Html(format!(
+            "<html><head><meta http-equiv=\"refresh\" content=\"0;URL={url}\"></head><body bgcolor=\"#FFFFFF\" text=\"#000000\"><a href=\"{url}\">click here</a></body></html>"
+        )),
+    )
+        .into_response()
+}
+
 fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -249,6 +282,20 @@ mod tests {
         assert!(
             page.contains("--bb-sidebar-stripe-current-color: #8c5e10;"),
             "{page}"
+        );
+    }
+
+    #[tokio::test]
+    async fn avatars_are_gravatars_of_the_lower_cased_email() {
+        let response = avatar(RawQuery(Some(
+            "email=Alice%40Example.org&size=48&username=alice".to_owned(),
+        )))
+        .await;
+        assert_eq!(response.status(), StatusCode::FOUND);
+        // md5("alice@example.org")
+        assert_eq!(
+            response.headers()[header::LOCATION],
+            "//www.gravatar.com/avatar/fbf7c6aec1d4280b7c2704c1c0478bd6?d=retro&s=48"
         );
     }
 
