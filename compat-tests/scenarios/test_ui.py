@@ -1,7 +1,8 @@
 """The official UI (buildbot-www 4.3 with the waterfall, console and grid plugins) served by
 oxbot, driven in Debian's headless chromium by compat-tests/ui/ui.js (playwright-core with
 executablePath): home, builders, a builder, a build and its log while it runs (the page updates
-itself from /ws), workers, changes, waterfall, console, grid, and the force dialog submitted
+itself from /ws), workers, changes, waterfall, console, grid, a worker, a change, a build
+request, pending build requests, masters, schedulers, settings, and the force dialog submitted
 (the UI then follows the new build). Screenshots are kept in compat-tests/ui/screenshots/.
 
 oxbot finds the UI packages in the Python it embeds; here they are in the virtualenv
@@ -127,8 +128,8 @@ def test_every_page_of_the_official_ui_works(ui_master, tmp_path):
     }).encode()
     with urllib.request.urlopen(m.web_url + "/change_hook/base", data=body, timeout=30) as resp:
         assert resp.status == 200
-    m.wait_for(lambda: [b for b in m.get(f"builders/{builders['runtests']}/builds")["builds"]
-                        if b["complete"]], "the change's build")
+    first = m.wait_for(lambda: [b for b in m.get(f"builders/{builders['runtests']}/builds")["builds"]
+                                if b["complete"]], "the change's build")[0]
     # A build that runs (and logs) while the pages are looked at.
     reply = m.post("forceschedulers/force", "force", {"builderid": builders["slow"]})
     assert "result" in reply, reply
@@ -142,9 +143,11 @@ def test_every_page_of_the_official_ui_works(ui_master, tmp_path):
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({
         "base": m.web_url + "/", "chromium": CHROMIUM, "screenshots": str(SCREENSHOTS),
-        "runtests": {"id": builders["runtests"], "number": 1},
+        "runtests": {"id": builders["runtests"], "number": first["number"],
+                     "buildrequestid": first["buildrequestid"]},
         "slow": {"id": builders["slow"], "number": slow["number"]},
-        "change": CHANGE, "worker": "example-worker",
+        "change": CHANGE, "changeid": m.get("changes")["changes"][0]["changeid"],
+        "worker": "example-worker", "workerid": m.get("workers")["workers"][0]["workerid"],
     }))
     result = run([NODE, UI_DIR / "ui.js", plan], cwd=UI_DIR, timeout=300)
     pages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -152,7 +155,8 @@ def test_every_page_of_the_official_ui_works(ui_master, tmp_path):
     assert pages and pages[-1].get("done"), report
     assert [p["page"] for p in pages[:-1]] == [
         "home", "builders", "builder", "build-live", "log-live", "workers", "changes",
-        "waterfall", "console", "grid", "force"], report
+        "waterfall", "console", "grid", "worker", "change", "buildrequest",
+        "pendingbuildrequests", "masters", "schedulers", "settings", "force"], report
     failed = [p for p in pages[:-1] if not p["ok"]]
     assert not failed, report + "\n--- twistd.log (end) ---\n" + m.log()[-5000:]
     assert result.returncode == 0, report

@@ -4,9 +4,10 @@
 //   base          the master's URL (ending with /)
 //   chromium      the browser executable
 //   screenshots   the directory for one PNG per page
-//   runtests, slow  {id, number}: a finished build and a running one (its log grows)
-//   change        the comment of a change the master has
-//   worker        the name of the connected worker
+//   runtests, slow  {id, number}: a finished build (with its buildrequestid) and a running
+//                 one (its log grows)
+//   change, changeid  the comment and id of a change the master has
+//   worker, workerid  the connected worker
 // It prints one JSON line per page ({"page", "ok", "error"?}), then a summary line
 // {"done": true, "problems": [...]} with the page errors, console errors and failed requests
 // of the master's own URLs; the exit status is 1 when a page failed.
@@ -156,6 +157,34 @@ async function main() {
   await visit('grid', 'grid', async () => {
     await text(plan.change);
     await text('runtests');
+  });
+  // The other pages of the navigation. (The About page is left out: oxbot does not serve
+  // /api/v2/application.spec yet, so its "API description" stays empty.)
+  await visit('worker', `workers/${plan.workerid}`, async () => {
+    await text(plan.worker);
+    await text('runtests');
+  });
+  await visit('change', `changes/${plan.changeid}`, async () => {
+    await text(plan.change);
+    await text('alice@example.org');
+  });
+  await visit('buildrequest', `buildrequests/${plan.runtests.buildrequestid}`, async () => {
+    await text(`runtests/${plan.runtests.number}`);
+    await text('build successful');
+  });
+  await visit('pendingbuildrequests', 'pendingbuildrequests', async () => {
+    await text('Pending Buildrequests:');
+  });
+  await visit('masters', 'masters', async () => {
+    await text(plan.worker);
+    await text('runtests');
+  });
+  await visit('schedulers', 'schedulers', async () => {
+    await page.getByRole('cell', { name: 'force', exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'all', exact: true }).waitFor();
+  });
+  await visit('settings', 'settings', async () => {
+    await text('Settings related to links between pages');
   });
   await visit('force', `builders/${plan.runtests.id}`, async () => {
     await page.getByRole('button', { name: /force/i }).click();
