@@ -37,6 +37,22 @@ def run(cmd, **kwargs):
     return subprocess.run([str(c) for c in cmd], **kwargs)
 
 
+def wait_until(predicate, what, log, timeout=150):
+    """Calls `predicate` every half second (an OSError, say a master not listening yet, counts
+    as a false answer) and returns its first true value; fails after `timeout` seconds naming
+    `what`, with `log()` (the master's log)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            value = predicate()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}\n--- log ---\n{log()}")
+
+
 def make_git_repo(path: Path, files: dict) -> Path:
     """Creates a bare repository at `path` whose master branch holds `files`."""
     work = path.with_name(path.name + "-work")

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BUILDBOT_WORKER, OXBOT, OXBOT_WORKER, SHARED, run
+from conftest import BUILDBOT_WORKER, OXBOT, OXBOT_WORKER, SHARED, run, wait_until
 
 BUILDBOT = BUILDBOT_WORKER.parent / "buildbot"
 WEB = "http://127.0.0.1:8010"
@@ -45,19 +45,6 @@ def make_app_repo(path):
 def api(path):
     with urllib.request.urlopen(f"{WEB}/api/v2/{path}", timeout=30) as resp:
         return json.loads(resp.read())
-
-
-def wait_for(predicate, what, log, timeout=150):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            value = predicate()
-        except OSError:
-            value = None
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}\n--- log ---\n{log()}")
 
 
 def post_release_change(revision, repository):
@@ -103,7 +90,7 @@ def run_scenario(basedir, start_master, stop_master, start_worker, log):
     try:
         for name in ("linux", "bsd"):
             workers.append(start_worker(basedir.parent / f"worker-{name}", name))
-        wait_for(lambda: all(w["connected_to"] for w in api("workers")["workers"]),
+        wait_until(lambda: all(w["connected_to"] for w in api("workers")["workers"]),
                  "both workers to connect", log)
         post_release_change(revision, f"file://{basedir / 'app.git'}")
 
@@ -113,7 +100,7 @@ def run_scenario(basedir, start_master, stop_master, start_worker, log):
             return len(buildsets) == 3 and all(bs["complete"] for bs in buildsets) and all(
                 b["complete"] for b in builds)
 
-        wait_for(finished, "the change's buildset and the two triggered ones to complete", log)
+        wait_until(finished, "the change's buildset and the two triggered ones to complete", log)
         time.sleep(3)  # nothing else starts
         return outcome(), api("changes")["changes"]
     finally:

@@ -8,7 +8,8 @@ from buildbot_compat._buildtime import resolve, succeed
 from buildbot_compat.process.buildstep import BuildStep, described_step
 from buildbot_compat.process.results import SUCCESS
 
-MasterShellCommand = described_step(__name__, "MasterShellCommand")
+# Buildbot 4.3: MasterShellCommand halts the build when it fails.
+MasterShellCommand = described_step(__name__, "MasterShellCommand", haltOnFailure=True)
 SetProperty = described_step(__name__, "SetProperty")
 SetProperties = described_step(__name__, "SetProperties")
 

@@ -43,7 +43,7 @@ class ShellArg(_describe.Described):
 
 class ShellSequence(ShellMixin, BuildStep):
     _runs_in_python = True
-    name = "ShellSequence"
+    # Buildbot 4.3's ShellSequence keeps BuildStep's default name, "generic".
     renderables = ["commands"]
 
     def __init__(self, commands=None, **kwargs):

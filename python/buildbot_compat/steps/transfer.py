@@ -63,8 +63,10 @@ class StringDownload(_TransferStep):
         super().__init__(s=s, workerdest=workerdest, **kwargs)
 
 
-DirectoryUpload = described_step(__name__, "DirectoryUpload", name="upload")
-MultipleFileUpload = described_step(__name__, "MultipleFileUpload", name="upload")
+# Like every transfer step of Buildbot 4.3, they halt the build when they fail.
+DirectoryUpload = described_step(__name__, "DirectoryUpload", name="upload", haltOnFailure=True)
+MultipleFileUpload = described_step(__name__, "MultipleFileUpload", name="upload",
+                                    haltOnFailure=True)
 
 
 class JSONStringDownload(StringDownload):

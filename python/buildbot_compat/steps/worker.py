@@ -5,10 +5,11 @@ from buildbot_compat._buildtime import resolve, succeed
 from buildbot_compat.process.buildstep import BuildStep, described_step
 from buildbot_compat.process.results import SUCCESS
 
-MakeDirectory = described_step(__name__, "MakeDirectory")
-RemoveDirectory = described_step(__name__, "RemoveDirectory")
-CopyDirectory = described_step(__name__, "CopyDirectory")
-FileExists = described_step(__name__, "FileExists")
+# Buildbot 4.3's file-system steps halt the build when they fail.
+MakeDirectory = described_step(__name__, "MakeDirectory", haltOnFailure=True)
+RemoveDirectory = described_step(__name__, "RemoveDirectory", haltOnFailure=True)
+CopyDirectory = described_step(__name__, "CopyDirectory", haltOnFailure=True)
+FileExists = described_step(__name__, "FileExists", haltOnFailure=True)
 
 
 class SetPropertiesFromEnv(BuildStep):

@@ -404,19 +404,7 @@ impl BuildRunner {
         self.updates
             .start_step(stepid, config.locks.is_empty())
             .await?;
-        let do_step = match do_step_if(config.do_step_if.as_ref(), &props) {
-            Ok(decision) => decision,
-            Err(err) => return self.fail_step(stepid, config, &err).await,
-        };
-        if !do_step {
-            self.updates
-                .set_step_state_string(stepid, "skipped")
-                .await?;
-            self.updates
-                .finish_step(stepid, Results::Skipped, false)
-                .await?;
-            return Ok(false);
-        }
+        // As Buildbot's startStep: the step is rendered first, then doStepIf decides.
         let args = match props.render(&Value::Object(config.args.clone())) {
             Ok(Value::Object(args)) => args,
             Ok(_) => Map::new(),
@@ -430,6 +418,27 @@ impl BuildRunner {
             Ok(step) => step,
             Err(err) => return self.fail_step(stepid, config, &err).await,
         };
+        let do_step = match do_step_if(config.do_step_if.as_ref(), &props) {
+            Ok(decision) => decision,
+            Err(err) => return self.fail_step(stepid, config, &err).await,
+        };
+        if !do_step {
+            // Described as it would be when done (`'make all' (skipped)`), and hidden by
+            // hideStepIf as any other step.
+            let summary = self.without_secrets(&result_summary(
+                config,
+                &step,
+                &props,
+                None,
+                Results::Skipped,
+            ));
+            self.updates.set_step_state_string(stepid, &summary).await?;
+            let hidden = step_hidden(config, &props, Results::Skipped);
+            self.updates
+                .finish_step(stepid, Results::Skipped, hidden)
+                .await?;
+            return Ok(false);
+        }
         // Held until this function returns, after the step's end is recorded.
         let _step_locks = if config.locks.is_empty() {
             None
@@ -509,27 +518,16 @@ impl BuildRunner {
                 results,
             ),
         };
-        let summary = self
-            .shared
-            .render_context
-            .hide_secrets(&summary)
-            .into_owned();
+        let summary = self.without_secrets(&summary);
         self.updates.set_step_state_string(stepid, &summary).await?;
-        let hidden = match &config.hide_step_if {
-            Some(Value::Bool(hide)) => *hide,
-            Some(other) => match (oxbot_core::python::handle_of(other), props.callbacks()) {
-                (Some(handle), Some(callbacks)) => callbacks
-                    .step_condition(handle, &props.values(), Some(results.code()))
-                    .unwrap_or_else(|err| {
-                        warn!(cause = %err, "hideStepIf failed; the step stays visible");
-                        false
-                    }),
-                _ => is_truthy(&props.render(other).unwrap_or(Value::Null)),
-            },
-            None => false,
-        };
+        let hidden = step_hidden(config, &props, results);
         self.updates.finish_step(stepid, results, hidden).await?;
         Ok(self.fold(config, results, summary))
+    }
+
+    /// A state string as shown: the build's secrets replaced by `<name>`.
+    fn without_secrets(&self, text: &str) -> String {
+        self.shared.render_context.hide_secrets(text).into_owned()
     }
 
     /// Ends a step in EXCEPTION with the error in its `err.text` log.
@@ -592,6 +590,24 @@ fn do_step_if(setting: Option<&Value>, props: &Properties) -> Result<bool, StepE
             .map_err(|err| StepError::Render(RenderError::Python(err))),
         (Some(_), None) => Err(StepError::Unsupported("doStepIf callables".to_owned())),
         (None, _) => Ok(is_truthy(&props.render(setting)?)),
+    }
+}
+
+/// Buildbot's `hideStepIf`: a boolean, a renderable, or a Python callable given the step's
+/// results (a callable that fails leaves the step visible).
+fn step_hidden(config: &StepConfig, props: &Properties, results: Results) -> bool {
+    match &config.hide_step_if {
+        Some(Value::Bool(hide)) => *hide,
+        Some(other) => match (oxbot_core::python::handle_of(other), props.callbacks()) {
+            (Some(handle), Some(callbacks)) => callbacks
+                .step_condition(handle, &props.values(), Some(results.code()))
+                .unwrap_or_else(|err| {
+                    warn!(cause = %err, "hideStepIf failed; the step stays visible");
+                    false
+                }),
+            _ => is_truthy(&props.render(other).unwrap_or(Value::Null)),
+        },
+        None => false,
     }
 }
 

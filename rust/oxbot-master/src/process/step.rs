@@ -153,6 +153,11 @@ impl StepContext {
     /// Buildbot's default `decodeRC` (`{0: SUCCESS}`, anything else FAILURE; interrupted is
     /// CANCELLED).
     pub fn results_from_rc(&self, outcome: &CommandOutcome) -> Results {
+        Self::default_results(outcome)
+    }
+
+    /// [`StepContext::results_from_rc`] without a step.
+    pub fn default_results(outcome: &CommandOutcome) -> Results {
         if outcome.interrupted {
             Results::Cancelled
         } else if outcome.rc == Some(0) {

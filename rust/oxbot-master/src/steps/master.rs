@@ -152,7 +152,7 @@ async fn from_command(
         Stream::Header => {}
     };
     let outcome = shell.run_observed(ctx, &mut collect).await?;
-    let failed = ctx.results_from_rc(&outcome) == Results::Failure;
+    let failed = shell.results(&outcome) == Results::Failure;
     let changes: Map<String, Value> = match extract {
         Extract::Property { .. } if failed => return Ok(Results::Failure),
         Extract::Property { name, strip } => {

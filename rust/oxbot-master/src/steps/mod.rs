@@ -115,6 +115,9 @@ impl Step {
     pub fn result_summary(&self) -> Option<String> {
         match self {
             Step::Shell(shell) => shell.command_summary(),
+            // Buildbot's SetPropertyFromCommand is a ShellMixin step: with no property set
+            // (its command failed), it is described by its command.
+            Step::Property(PropertyStep::FromCommand { shell, .. }) => shell.command_summary(),
             _ => None,
         }
     }

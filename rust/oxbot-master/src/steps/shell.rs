@@ -22,6 +22,8 @@ pub struct ShellCommand {
     pub passthrough: Map<String, Value>,
     /// `lazylogfiles`: the `logfiles` logs appear with their first lines, not at the start.
     pub lazylogfiles: bool,
+    /// `decodeRC`: the result of each exit code (Buildbot's default is `{0: SUCCESS}`).
+    pub decode_rc: Option<Vec<(i64, Results)>>,
 }
 
 /// Arguments of Buildbot's `RemoteShellCommand` that go to the worker as they are.
@@ -71,7 +73,23 @@ impl ShellCommand {
                 .get("lazylogfiles")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            decode_rc: decode_rc(args.get("decodeRC"))?,
         })
+    }
+
+    /// Buildbot's `RemoteCommand.results()`: CANCELLED when interrupted, else the exit code
+    /// through `decodeRC`, FAILURE for a code it does not name.
+    pub fn results(&self, outcome: &CommandOutcome) -> Results {
+        let Some(codes) = &self.decode_rc else {
+            return StepContext::default_results(outcome);
+        };
+        if outcome.interrupted {
+            return Results::Cancelled;
+        }
+        outcome
+            .rc
+            .and_then(|rc| codes.iter().find(|(code, _)| *code == rc))
+            .map_or(Results::Failure, |(_, results)| *results)
     }
 
     /// Buildbot's `command_to_string`: `'sh test.sh'`, or the first two words and `...`.
@@ -90,7 +108,7 @@ impl ShellCommand {
 
     pub async fn run(&self, ctx: &mut StepContext) -> Result<Results, StepError> {
         let outcome = self.execute(ctx, None).await?;
-        Ok(ctx.results_from_rc(&outcome))
+        Ok(self.results(&outcome))
     }
 
     /// Runs the command, also giving its output to `observe` (for `SetPropertyFromCommand`).
@@ -135,5 +153,59 @@ impl ShellCommand {
             Some(observe) => ctx.run_command_observed(cmd, Some(&log), observe).await,
             None => ctx.run_command(cmd, Some(&log)).await,
         }
+    }
+}
+
+/// Reads `decodeRC` (a dict of exit codes, its keys strings once described) into pairs.
+fn decode_rc(value: Option<&Value>) -> Result<Option<Vec<(i64, Results)>>, StepError> {
+    let Some(Value::Object(map)) = value.filter(|v| !v.is_null()) else {
+        return match value.filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(other) => Err(StepError::Config(format!(
+                "decodeRC must be a dict of exit codes, not {other}"
+            ))),
+        };
+    };
+    map.iter()
+        .map(|(code, results)| {
+            let code = code
+                .parse::<i64>()
+                .map_err(|_| StepError::Config(format!("decodeRC: {code} is not an exit code")))?;
+            let results = results
+                .as_i64()
+                .and_then(|r| Results::try_from(r).ok())
+                .ok_or_else(|| StepError::Config(format!("decodeRC: {results} is not a result")))?;
+            Ok((code, results))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn outcome(rc: Option<i64>, interrupted: bool) -> CommandOutcome {
+        CommandOutcome {
+            rc,
+            interrupted,
+            ..CommandOutcome::default()
+        }
+    }
+
+    #[test]
+    fn decode_rc_maps_exit_codes_and_fails_the_others() {
+        let args = json!({"command": "exit 3", "decodeRC": {"0": 0, "3": 1}});
+        let shell = ShellCommand::from_args(args.as_object().unwrap(), None, None).unwrap();
+        assert_eq!(shell.results(&outcome(Some(3), false)), Results::Warnings);
+        assert_eq!(shell.results(&outcome(Some(0), false)), Results::Success);
+        assert_eq!(shell.results(&outcome(Some(1), false)), Results::Failure);
+        assert_eq!(shell.results(&outcome(Some(3), true)), Results::Cancelled);
+        let plain = json!({"command": "true"});
+        let shell = ShellCommand::from_args(plain.as_object().unwrap(), None, None).unwrap();
+        assert_eq!(shell.results(&outcome(Some(3), false)), Results::Failure);
+        assert_eq!(shell.results(&outcome(Some(0), false)), Results::Success);
     }
 }

@@ -10,6 +10,7 @@ use oxbot_core::Results;
 use serde_json::{Map, Value, json};
 
 use super::arg_str;
+use crate::process::properties::py_repr;
 use crate::process::remote_command::{CommandOutcome, RemoteCommand, Transfer};
 use crate::process::step::{LogHandle, StepContext, StepError};
 
@@ -256,11 +257,13 @@ impl TransferStep {
                     DownloadSource::Text(text) => text.clone().into_bytes(),
                     DownloadSource::MasterFile(path) => {
                         let Ok(data) = std::fs::read(path) else {
-                            // Buildbot writes this to a `stderr` log; here it is the stdio
-                            // log's stderr stream.
+                            // Buildbot's addCompleteLog('stderr', ...), the path as Python's
+                            // repr.
+                            let shown = Value::from(path.display().to_string());
+                            let stderr = ctx.add_log_of_type("stderr", "t").await?;
                             let text =
-                                format!("eFile '{}' not available at master\n", path.display());
-                            ctx.append_text(log.logid, &text).await?;
+                                format!("File {} not available at master\n", py_repr(&shown));
+                            ctx.append_text(stderr.logid, &text).await?;
                             return Ok(Results::Failure);
                         };
                         data

@@ -199,7 +199,7 @@ impl Trigger {
         }
         let triggered = self.scheduler_names.join(", ");
         if !self.wait_for_finish {
-            ctx.set_description_done(format!("triggered {triggered}"));
+            ctx.summary = Some(format!("triggered {triggered}"));
             return Ok(Results::Success);
         }
         let mut results = vec![Results::Success; nightly_successes];
@@ -214,7 +214,7 @@ impl Trigger {
                     }
                 }
                 _ = ctx.interrupt.changed() => {
-                    ctx.set_description_done("interrupted");
+                    ctx.summary = Some("interrupted".to_owned());
                     return Ok(Results::Cancelled);
                 }
             }
@@ -234,7 +234,8 @@ impl Trigger {
                 summary.push_str(&format!(", {count} {}", status.name()));
             }
         }
-        ctx.set_description_done(summary);
+        // Buildbot's Trigger.getResultSummary: the text alone, without a results suffix.
+        ctx.summary = Some(summary);
         Ok(results.into_iter().fold(Results::Success, Results::worst))
     }
 }
