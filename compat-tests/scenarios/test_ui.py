@@ -191,3 +191,28 @@ def test_without_buildbot_www_oxbots_own_page_is_served(tmp_path, monkeypatch):
         assert fetch(master.web_url + "/assets/x.js")[0] == 404
     finally:
         master.stop()
+
+
+def test_plugins_follow_reconfig(tmp_path, monkeypatch):
+    if not (VENV_UI / "bin" / "python").exists():
+        pytest.skip("no compat-tests/.venv-ui (buildbot-www and the plugins for oxbot's Python); run .ci/run")
+    monkeypatch.setenv("VIRTUAL_ENV", str(VENV_UI))
+    master = create_master(tmp_path, plugins="{}")
+    master.start()
+    try:
+        cfg = master.basedir / "master.cfg"
+        grid = master.web_url + "/plugins/grid_view/scripts.js"
+        assert fetch(grid)[0] == 404
+        cfg.write_text(cfg.read_text().replace("plugins={}", "plugins={'grid_view': {}}"))
+        result = run([OXBOT, "reconfig", master.basedir])
+        assert result.returncode == 0, result.stdout + result.stderr + master.log()
+        assert fetch(grid)[0] == 200
+        assert '"plugins": {"grid_view": {}}' in fetch(master.web_url + "/")[2]
+        # A plugin not installed: the error names its package, the plugins in force stay.
+        cfg.write_text(cfg.read_text().replace("plugins={'grid_view': {}}", "plugins={'no_such_view': {}}"))
+        run([OXBOT, "reconfig", master.basedir])
+        master.wait_for(lambda: "keeps its previous www plugins" in master.log(), "the reconfig")
+        assert "pip install buildbot-no-such-view" in master.log()
+        assert fetch(grid)[0] == 200
+    finally:
+        master.stop()

@@ -41,39 +41,81 @@ pub(crate) async fn session_secret(db: &oxbot_db::Db) -> anyhow::Result<String> 
     Ok(secret)
 }
 
-/// What `/` serves: the official UI when the Python oxbot embeds has buildbot-www (its
-/// `static` directory and the configured plugins'), oxbot's own page otherwise. A plugin named
-/// in `c['www']['plugins']` that is not installed is an error naming its package, and the
-/// master does not start (as Buildbot's).
-pub(crate) fn ui(config: &oxbot_core::config::MasterConfig) -> anyhow::Result<oxbot_www::ui::Ui> {
-    use oxbot_www::ui::{OfficialUi, Ui};
-    if config.www.port.is_none() {
-        return Ok(Ui::Minimal);
-    }
-    let apps = oxbot_python::www::www_apps().map_err(anyhow::Error::msg)?;
-    let plugins = apps
-        .plugins(config.www.plugins.keys().map(String::as_str))
-        .map_err(anyhow::Error::msg)?;
-    let Some(base) = apps.base() else {
-        tracing::info!(
-            python = %apps.python,
-            "buildbot-www is not installed in oxbot's Python: / is oxbot's own page"
-        );
-        return Ok(Ui::Minimal);
-    };
-    for name in apps.apps.keys() {
-        if name != oxbot_python::www::BASE && !plugins.contains_key(name) {
-            tracing::info!("NOTE: www plugin {name:?} is installed but not configured");
+/// What `/` serves, and the UI packages found at start (a reconfig chooses among them, as
+/// Buildbot loads its www plugins once).
+pub(crate) struct WebUi {
+    pub(crate) ui: oxbot_www::ui::Ui,
+    apps: oxbot_python::www::WwwApps,
+}
+
+impl WebUi {
+    /// The official UI when the Python oxbot embeds has buildbot-www (its `static` directory
+    /// and the configured plugins'), oxbot's own page otherwise. A plugin named in
+    /// `c['www']['plugins']` that is not installed is an error naming its package, and the
+    /// master does not start (as Buildbot's).
+    pub(crate) fn new(config: &oxbot_core::config::MasterConfig) -> anyhow::Result<WebUi> {
+        use oxbot_www::ui::{OfficialUi, Ui};
+        if config.www.port.is_none() {
+            return Ok(WebUi {
+                ui: Ui::Minimal,
+                apps: oxbot_python::www::WwwApps::default(),
+            });
         }
+        let apps = oxbot_python::www::www_apps().map_err(anyhow::Error::msg)?;
+        let plugins = Self::plugins(&apps, config)?;
+        let Some(base) = apps.base() else {
+            tracing::info!(
+                python = %apps.python,
+                "buildbot-www is not installed in oxbot's Python: / is oxbot's own page"
+            );
+            return Ok(WebUi {
+                ui: Ui::Minimal,
+                apps,
+            });
+        };
+        tracing::info!(
+            version = base.version.as_deref().unwrap_or("?"),
+            static_dir = %base.static_dir.display(),
+            plugins = ?plugins.keys().collect::<Vec<_>>(),
+            "serving the official UI (buildbot-www)"
+        );
+        let official =
+            OfficialUi::new(base.static_dir.clone(), plugins).map_err(anyhow::Error::msg)?;
+        Ok(WebUi {
+            ui: Ui::Official(Arc::new(official)),
+            apps,
+        })
     }
-    tracing::info!(
-        version = base.version.as_deref().unwrap_or("?"),
-        static_dir = %base.static_dir.display(),
-        plugins = ?plugins.keys().collect::<Vec<_>>(),
-        "serving the official UI (buildbot-www)"
-    );
-    let official = OfficialUi::new(base.static_dir.clone(), plugins).map_err(anyhow::Error::msg)?;
-    Ok(Ui::Official(Arc::new(official)))
+
+    /// The static directories of the plugins `config` names; notes the installed ones it
+    /// does not name.
+    fn plugins(
+        apps: &oxbot_python::www::WwwApps,
+        config: &oxbot_core::config::MasterConfig,
+    ) -> anyhow::Result<std::collections::BTreeMap<String, std::path::PathBuf>> {
+        let plugins = apps
+            .plugins(config.www.plugins.keys().map(String::as_str))
+            .map_err(anyhow::Error::msg)?;
+        for name in apps.apps.keys() {
+            if name != oxbot_python::www::BASE && !plugins.contains_key(name) {
+                tracing::info!("NOTE: www plugin {name:?} is installed but not configured");
+            }
+        }
+        Ok(plugins)
+    }
+
+    /// Serves the plugins a new config names; one not installed (at start) is an error and
+    /// the plugins in force stay.
+    pub(crate) fn reconfigure(
+        &self,
+        config: &oxbot_core::config::MasterConfig,
+    ) -> anyhow::Result<()> {
+        let plugins = Self::plugins(&self.apps, config)?;
+        if let oxbot_www::ui::Ui::Official(ui) = &self.ui {
+            ui.set_plugins(plugins);
+        }
+        Ok(())
+    }
 }
 
 /// The web router for a started master.

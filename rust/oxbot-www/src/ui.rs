@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::Extension;
 use axum::extract::RawQuery;
@@ -23,14 +23,14 @@ use crate::auth::{SessionUser, WebAuth};
 const MINIMAL_HTML: &str = include_str!("../../../www/index.html");
 
 /// Where the official UI's files are: the directories oxbot-python found.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct OfficialUi {
     /// buildbot-www's `static` directory.
     static_dir: PathBuf,
     /// Its `index.html`, read once (as Buildbot reads it).
     index_template: String,
-    /// The configured plugins' `static` directories, by plugin name.
-    plugins: BTreeMap<String, PathBuf>,
+    /// The configured plugins' `static` directories, by plugin name (they follow reconfig).
+    plugins: RwLock<BTreeMap<String, PathBuf>>,
 }
 
 impl OfficialUi {
@@ -42,8 +42,24 @@ impl OfficialUi {
         Ok(OfficialUi {
             static_dir,
             index_template,
-            plugins,
+            plugins: RwLock::new(plugins),
         })
+    }
+
+    /// Serves `plugins` (a new config's) from now on, instead of the previous ones.
+    pub fn set_plugins(&self, plugins: BTreeMap<String, PathBuf>) {
+        *self
+            .plugins
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = plugins;
+    }
+
+    fn plugin_dir(&self, name: &str) -> Option<PathBuf> {
+        self.plugins
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(name)
+            .cloned()
     }
 }
 
@@ -152,15 +168,15 @@ pub(crate) async fn static_file(ui: Option<Extension<Ui>>, uri: Uri) -> Response
     let path = uri.path().trim_start_matches('/');
     let (dir, rest) = match path.split_once('/') {
         Some(("plugins", rest)) => match rest.split_once('/') {
-            Some((name, file)) => match ui.plugins.get(name) {
-                Some(dir) => (dir.as_path(), file),
+            Some((name, file)) => match ui.plugin_dir(name) {
+                Some(dir) => (dir, file),
                 None => return not_found(),
             },
             None => return not_found(),
         },
-        _ => (ui.static_dir.as_path(), path),
+        _ => (ui.static_dir.clone(), path),
     };
-    match file_in(dir, rest) {
+    match file_in(&dir, rest) {
         Some(file) => match tokio::fs::read(&file).await {
             Ok(body) => (
                 [(

@@ -189,7 +189,7 @@ async fn reconfig(
     dir: &Path,
     master: &oxbot_master::Master,
     loaded: &mut Vec<LoadedConfig>,
-    web_auth: Option<&oxbot_www::auth::AuthSwitch>,
+    web: Option<(&oxbot_www::auth::AuthSwitch, &crate::web::WebUi)>,
 ) {
     info!("beginning configuration update");
     let started = std::time::Instant::now();
@@ -213,18 +213,24 @@ async fn reconfig(
             let python = new.callbacks();
             let applied = master.reconfig(config, Some(python.clone())).await;
             // The web port's auth and authz follow, as Buildbot's; what oxbot cannot honour
-            // leaves the settings in force.
-            let web_applied =
-                web_auth.map_or(Ok(()), |w| w.reconfigure(&new.config, Some(&python)));
-            if let Err(err) = &web_applied {
-                error!("{err}; the web port keeps its previous auth and authz");
+            // leaves the settings in force. So do the UI's plugins.
+            let mut web_applied = Ok(());
+            if let Some((web_auth, web_ui)) = web {
+                if let Err(err) = web_auth.reconfigure(&new.config, Some(&python)) {
+                    error!("{err}; the web port keeps its previous auth and authz");
+                    web_applied = Err(());
+                }
+                if let Err(err) = web_ui.reconfigure(&new.config) {
+                    error!("{err}; the web port keeps its previous www plugins");
+                    web_applied = Err(());
+                }
             }
             loaded.push(new);
             applied
                 .map_err(|err| {
                     error!(cause = %err, "during reconfig");
                 })
-                .and(web_applied.map_err(|_| ()))
+                .and(web_applied)
                 .map_err(
                     |()| "WARNING: configuration update partially applied; master may malfunction",
                 )
@@ -267,9 +273,9 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         );
     }
     let change_hook_auth = crate::web::change_hook_auth(&config)?;
-    let ui = tokio::task::spawn_blocking({
+    let web_ui = tokio::task::spawn_blocking({
         let config = config.clone();
-        move || crate::web::ui(&config)
+        move || crate::web::WebUi::new(&config)
     })
     .await??;
     let web_auth = crate::web::web_auth(&config, &callbacks)?
@@ -296,7 +302,8 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         Some(addr) => {
             let listener = bind(addr).await?;
             info!(addr = %listener.local_addr()?, "web server listening");
-            let (router, switch) = crate::web::router(&master, change_hook_auth, web_auth, ui);
+            let (router, switch) =
+                crate::web::router(&master, change_hook_auth, web_auth, web_ui.ui.clone());
             auth_switch = Some(switch);
             let mut stop = shutdown.clone();
             Some(tokio::spawn(oxbot_www::serve(
@@ -316,7 +323,8 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
     };
     info!("{RUNNING_LINE}");
     while wait_for_signal().await? == Signal::Reconfig {
-        reconfig(dir, &master, &mut loaded, auth_switch.as_ref()).await;
+        let web = auth_switch.as_ref().map(|auth| (auth, &web_ui));
+        reconfig(dir, &master, &mut loaded, web).await;
     }
     info!("Received SIGTERM, shutting down.");
     shutdown_tx.send_replace(true);
