@@ -315,6 +315,79 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn the_package_and_the_plugins_files_are_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let (base, plugin) = (dir.path().join("www"), dir.path().join("grid"));
+        std::fs::create_dir_all(base.join("assets")).unwrap();
+        std::fs::create_dir_all(&plugin).unwrap();
+        std::fs::write(base.join("index.html"), TEMPLATE).unwrap();
+        std::fs::write(base.join("assets/index-1.css"), "body {}").unwrap();
+        std::fs::write(plugin.join("scripts.js"), "grid()").unwrap();
+        let ui = Ui::Official(Arc::new(
+            OfficialUi::new(
+                base,
+                BTreeMap::from([("grid_view".to_owned(), plugin.clone())]),
+            )
+            .unwrap(),
+        ));
+        let get = |path: &'static str| {
+            let ui = ui.clone();
+            async move {
+                let response = static_file(Some(Extension(ui)), Uri::from_static(path)).await;
+                let ctype = response.headers().get(header::CONTENT_TYPE).cloned();
+                let body = axum::body::to_bytes(response.into_body(), 1 << 20).await;
+                (ctype.map(|c| c.to_str().unwrap().to_owned()), body.unwrap())
+            }
+        };
+        assert_eq!(
+            get("/assets/index-1.css").await,
+            (Some("text/css".to_owned()), "body {}".into())
+        );
+        assert_eq!(
+            get("/plugins/grid_view/scripts.js").await,
+            (Some("text/javascript".to_owned()), "grid()".into())
+        );
+        for missing in [
+            "/plugins/",
+            "/plugins/other/scripts.js",
+            "/assets/",
+            "/nothing",
+        ] {
+            let response =
+                static_file(Some(Extension(ui.clone())), Uri::from_static(missing)).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{missing}");
+        }
+        let Ui::Official(official) = &ui else {
+            unreachable!()
+        };
+        official.set_plugins(BTreeMap::new());
+        let response = static_file(
+            Some(Extension(ui.clone())),
+            Uri::from_static("/plugins/grid_view/scripts.js"),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        // The index of an anonymous request without the auth layer.
+        let page = index(Some(Extension(ui)), None, None).await;
+        let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            body.contains("window.buildbotFrontendConfig = {\"user\": {\"anonymous\": true}};"),
+            "{body}"
+        );
+        // Without buildbot-www: oxbot's own page, and no files.
+        let page = index(None, None, None).await;
+        let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("<title>oxbot</title>"));
+        let response = static_file(None, Uri::from_static("/assets/index-1.css")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+
     #[test]
     fn files_stay_inside_their_directory() {
         let dir = tempfile::tempdir().unwrap();
