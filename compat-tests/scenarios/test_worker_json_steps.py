@@ -55,6 +55,6 @@ def test_worker_env_and_json_downloads(master, worker):
     assert downloaded["properties"]["HOME"] == home[0]
     assert downloaded["properties"]["buildername"] == "json"
     assert downloaded["sourcestamps"] == [{
-        "branch": None, "revision": None, "repository": "", "project": "", "codebase": "",
+        "branch": "", "revision": "", "repository": "", "project": "", "codebase": "",
         "patch_level": None, "patch_body": None, "patch_subdir": None, "patch_author": None,
         "patch_comment": None}]

@@ -34,7 +34,7 @@ class GitPoller(_generic.DescribedObject):
                       sshKnownHosts=sshKnownHosts, auth_credentials=auth_credentials,
                       git_credentials=git_credentials)
         super().__init__(**kwargs)
-        self.name = name or f"GitPoller:{repourl}"
+        self.name = name or repourl  # Buildbot names a GitPoller after its repourl
 
     def _describe(self):
         described = super()._describe()

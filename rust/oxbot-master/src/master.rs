@@ -96,7 +96,21 @@ async fn register(
         let id = db.find_scheduler_id(&scheduler.name).await?;
         db.set_scheduler_master(id, Some(masterid)).await?;
     }
+    // The change sources this master runs (Buildbot's `/changesources`).
+    for source in config
+        .change_sources
+        .iter()
+        .filter(|s| runs_change_source(&s.kind))
+    {
+        let id = db.find_change_source_id(&source.name).await?;
+        db.set_change_source_master(id, Some(masterid)).await?;
+    }
     Ok((builderids, workerids))
+}
+
+/// Whether oxbot runs change sources of this kind (the others are listed as not supported).
+fn runs_change_source(kind: &str) -> bool {
+    matches!(kind, "GitPoller" | "HgPoller" | "SVNPoller")
 }
 
 /// The `forceschedulers` resources of a configuration, with Buildbot's fields.
@@ -185,11 +199,26 @@ impl Master {
     ) -> Result<(), DbError> {
         let old = self.config();
         let (builderids, workerids) = register(&self.db, self.updates.masterid(), &config).await?;
-        // Schedulers the new configuration drops are no longer this master's.
+        // Schedulers and change sources the new configuration drops are no longer this
+        // master's.
         for scheduler in &old.schedulers {
             if !config.schedulers.iter().any(|s| s.name == scheduler.name) {
                 let id = self.db.find_scheduler_id(&scheduler.name).await?;
                 self.db.set_scheduler_master(id, None).await?;
+            }
+        }
+        for source in old
+            .change_sources
+            .iter()
+            .filter(|s| runs_change_source(&s.kind))
+        {
+            if !config
+                .change_sources
+                .iter()
+                .any(|s| s.name == source.name && runs_change_source(&s.kind))
+            {
+                let id = self.db.find_change_source_id(&source.name).await?;
+                self.db.set_change_source_master(id, None).await?;
             }
         }
         self.workers.configure(&config, &workerids);
@@ -465,9 +494,18 @@ impl Master {
         let text = |key: &str| params.get(key).and_then(Value::as_str).map(str::to_owned);
         let priority = force_priority(&sched, &params)?;
         let reason = text("reason").unwrap_or_else(|| "force build".to_owned());
+        let all_fields = sched.args.get("all_fields");
+        // A field of the form left out: its default (Buildbot's `getFromKwargs`).
+        let default_of = |full_name: &str| {
+            force_field_default(all_fields, full_name)
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        };
+        // The logged-in user, else (anonymous) the form's username field.
         let owner = text("owner")
+            .filter(|o| o != "anonymous")
             .or_else(|| text("username"))
-            .unwrap_or_else(|| "anonymous".to_owned());
+            .unwrap_or_else(|| default_of("username"));
         let mut properties = vec![
             (
                 "reason".to_owned(),
@@ -521,11 +559,12 @@ impl Master {
         let mut sourcestamp_ids = Vec::new();
         for (codebase, prefix) in codebases {
             let field = |name: &str| {
-                if prefix.is_empty() {
-                    text(name)
+                let full_name = if prefix.is_empty() {
+                    name.to_owned()
                 } else {
-                    text(&format!("{prefix}_{name}"))
-                }
+                    format!("{prefix}_{name}")
+                };
+                Some(text(&full_name).unwrap_or_else(|| default_of(&full_name)))
             };
             let ssid = self
                 .db
@@ -549,7 +588,13 @@ impl Master {
             .updates
             .add_buildset(NewBuildset {
                 sourcestamp_ids,
-                reason: format!("A build was forced by '{owner}': {reason}"),
+                reason: sched
+                    .args
+                    .get("reasonString")
+                    .and_then(Value::as_str)
+                    .unwrap_or("A build was forced by '%(owner)s': %(reason)s")
+                    .replace("%(owner)s", &owner)
+                    .replace("%(reason)s", &reason),
                 properties,
                 builderids,
                 priority,
@@ -654,6 +699,20 @@ fn force_priority(
             })
         }
     }
+}
+
+/// The default of the ForceScheduler field whose `fullName` is `full_name`, searched in
+/// its `all_fields` spec (nested groups included).
+fn force_field_default<'a>(fields: Option<&'a Value>, full_name: &str) -> Option<&'a Value> {
+    fields?.as_array()?.iter().find_map(|field| {
+        if field.get("fullName").and_then(Value::as_str) == Some(full_name)
+            && field.get("type").and_then(Value::as_str) != Some("nested")
+        {
+            field.get("default")
+        } else {
+            force_field_default(field.get("fields"), full_name)
+        }
+    })
 }
 
 /// The names of a ForceScheduler's property parameters, as the config loader lists them.

@@ -275,7 +275,7 @@ async fn a_raw_log_longer_than_a_page_is_sent_whole() {
     let log = db.add_log(step, "big", "big", "s").await.unwrap();
     let lines: Vec<String> = (0..12_345).map(|n| format!("line {n}")).collect();
     for chunk in lines.chunks(1000) {
-        let text: String = chunk.iter().map(|l| format!("o{l}\n")).collect();
+        let text: String = chunk.iter().flat_map(|l| ["o", l, "\n"]).collect();
         db.append_log(log, &text).await.unwrap();
     }
     db.finish_log(log).await.unwrap();
@@ -350,9 +350,9 @@ async fn errors_as_buildbot_answers_them() {
             "this is not a collection",
         ),
         (
-            "/api/v2/test_result_sets",
+            "/api/v2/application.spec",
             StatusCode::NOT_IMPLEMENTED,
-            "test results is not supported by oxbot yet",
+            "application.spec is not supported by oxbot yet",
         ),
     ];
     for (uri, status, message) in cases {
@@ -361,6 +361,34 @@ async fn errors_as_buildbot_answers_them() {
         assert_eq!(reply.content_type, "text/plain; charset=utf-8", "{uri}");
         assert_eq!(reply.json(), json!({"error": message}), "{uri}");
         assert!(reply.text.starts_with("{\"error\": \""), "{uri}");
+    }
+    // Objects oxbot never records: empty collections, single objects not found.
+    for (uri, key) in [
+        ("/api/v2/test_result_sets", "test_result_sets"),
+        ("/api/v2/builds/1/test_result_sets", "test_result_sets"),
+        ("/api/v2/test_result_sets/1/results", "test_results"),
+        ("/api/v2/builds/1/data", "build_data"),
+        ("/api/v2/codebases", "codebases"),
+        ("/api/v2/codebases/1/commits", "commits"),
+        ("/api/v2/codebases/1/branches", "branches"),
+    ] {
+        let reply = get(&app, uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert_eq!(
+            reply.json(),
+            json!({key: [], "meta": {"total": 0}}),
+            "{uri}"
+        );
+    }
+    for uri in [
+        "/api/v2/test_result_sets/1",
+        "/api/v2/builds/1/data/coverage.json",
+        "/api/v2/builds/1/data/coverage.json/value",
+        "/api/v2/codebases/1",
+        "/api/v2/commits/1",
+        "/api/v2/branches/1",
+    ] {
+        assert_eq!(get(&app, uri).await.status, StatusCode::NOT_FOUND, "{uri}");
     }
     let reply = get(&app, "/api/v2/builds/9999").await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);

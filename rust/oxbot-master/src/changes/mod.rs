@@ -4,6 +4,7 @@
 pub mod filter;
 pub mod gitpoller;
 pub mod hgpoller;
+pub mod revlinks;
 pub mod svnpoller;
 
 use std::future::Future;

@@ -342,7 +342,14 @@ impl Updates {
     }
 
     /// Adds a change and announces it (`changes/<id>/new`), as Buildbot's `addChange`.
-    pub async fn add_change(&self, change: oxbot_db::NewChange) -> Result<i64, DbError> {
+    /// A change without a link, but with a revision and a repository, gets the default one
+    /// (or `""`).
+    pub async fn add_change(&self, mut change: oxbot_db::NewChange) -> Result<i64, DbError> {
+        change.revlink = crate::changes::revlinks::change_revlink(
+            change.revlink.take(),
+            change.revision.as_deref(),
+            &change.repository,
+        );
         let changeid = self.db.add_change(&change).await?;
         let model = self.db.get_change(changeid).await?;
         let ss = self.db.get_sourcestamp(model.sourcestampid).await?;

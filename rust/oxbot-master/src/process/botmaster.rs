@@ -483,11 +483,16 @@ impl BotMaster {
         builderid: i64,
         request: &oxbot_db::BuildRequestModel,
     ) -> Result<BuildRequestInfo, oxbot_db::DbError> {
-        let sourcestamps = self
+        let stamps = self
             .inner
             .db
             .get_sourcestamps_for_buildset(request.buildsetid)
-            .await?
+            .await?;
+        let patch_authors: Vec<String> = stamps
+            .iter()
+            .filter_map(|ss| ss.patch.as_ref().map(|p| p.author.clone()))
+            .collect();
+        let sourcestamps = stamps
             .into_iter()
             .map(|ss| SourceStamp {
                 codebase: ss.codebase,
@@ -505,12 +510,31 @@ impl BotMaster {
             .into_iter()
             .map(|(name, (value, source))| (name, value, source))
             .collect();
+        let changes = self
+            .inner
+            .db
+            .get_changes_for_buildset(request.buildsetid)
+            .await?;
+        let mut blamelist: Vec<String> = Vec::new();
+        for change in &changes {
+            if !blamelist.contains(&change.author) {
+                blamelist.push(change.author.clone());
+            }
+        }
+        blamelist.extend(patch_authors);
+        let change_properties = changes
+            .into_iter()
+            .flat_map(|c| c.properties)
+            .map(|(name, (value, source))| (name, value, source))
+            .collect();
         Ok(BuildRequestInfo {
             brid: request.buildrequestid,
             bsid: request.buildsetid,
             builderid,
             sourcestamps,
             properties,
+            change_properties,
+            blamelist,
         })
     }
 
@@ -569,6 +593,7 @@ impl BotMaster {
                 &self.inner.builderids.lock().expect("botmaster lock"),
             )),
             locks: self.inner.locks.clone(),
+            buildbot_url: config.buildbot_url.clone(),
             worker_properties: config
                 .workers
                 .iter()

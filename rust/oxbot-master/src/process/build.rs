@@ -46,6 +46,8 @@ pub struct BuildShared {
     pub worker: Arc<WorkerConnection>,
     /// The configuration's `Triggerable` schedulers, for `Trigger` steps.
     pub triggerables: Arc<BTreeMap<String, Triggerable>>,
+    /// The configuration's `buildbotURL`.
+    pub buildbot_url: String,
 }
 
 /// What builds use from the rest of the master: the configuration's Python and its
@@ -60,6 +62,8 @@ pub struct BuildServices {
     pub locks: Locks,
     /// The `properties` the configuration gives the build's worker.
     pub worker_properties: Map<String, Value>,
+    /// The configuration's `buildbotURL`, for the links steps add.
+    pub buildbot_url: String,
 }
 
 /// What the build runner needs to start a build.
@@ -70,6 +74,12 @@ pub struct BuildRequestInfo {
     pub sourcestamps: Vec<SourceStamp>,
     /// Buildset properties (`name -> (value, source)`).
     pub properties: Vec<(String, Value, String)>,
+    /// The properties of the changes of the source stamps (`name -> (value, source)`), the
+    /// older changes first.
+    pub change_properties: Vec<(String, Value, String)>,
+    /// Buildbot's `blamelist()`: the authors of those changes and of the source stamps'
+    /// patches.
+    pub blamelist: Vec<String>,
 }
 
 /// Why a build is being stopped, and the result it then gets (Buildbot's
@@ -191,6 +201,7 @@ pub async fn run_build(
         render_context,
         worker,
         triggerables: services.triggerables,
+        buildbot_url: services.buildbot_url,
     });
     let runner = BuildRunner {
         updates,
@@ -452,6 +463,14 @@ impl BuildRunner {
                 }
             };
             let Some(guard) = self.acquire_locks(wants).await else {
+                let reason = self.stopped.borrow().as_ref().map(|s| s.reason.clone());
+                add_complete_log(
+                    &self.updates,
+                    stepid,
+                    "cancelled while waiting for locks",
+                    &reason.unwrap_or_default(),
+                )
+                .await?;
                 self.updates
                     .set_step_state_string(stepid, "cancelled")
                     .await?;
@@ -478,7 +497,31 @@ impl BuildRunner {
             summary: None,
             added: AddedSteps::default(),
         };
+        // Buildbot's `interrupt()`: a stop that reaches the running step adds a `cancelled`
+        // log with the reason at once (not to steps that start after the stop).
+        let cancelled_log = (self.stopped.borrow().is_none()).then(|| {
+            let mut stopped = self.stopped.clone();
+            let updates = self.updates.clone();
+            tokio::spawn(async move {
+                let reason = match stopped.wait_for(Option::is_some).await {
+                    Ok(stop) => stop.as_ref().map(|s| s.reason.clone()).unwrap_or_default(),
+                    Err(_) => return Ok(()),
+                };
+                add_complete_log(&updates, stepid, "cancelled", &reason).await
+            })
+        });
         let outcome = step.run(&mut ctx).await;
+        if let Some(task) = cancelled_log {
+            if self.stopped.borrow().is_some() {
+                match task.await {
+                    Ok(Err(err)) => warn!(cause = %err, "could not add the cancelled log"),
+                    Err(err) => warn!(cause = %err, "could not add the cancelled log"),
+                    Ok(Ok(())) => {}
+                }
+            } else {
+                task.abort();
+            }
+        }
         self.added = std::mem::take(&mut ctx.added);
         let results = match &outcome {
             Ok(results) => *results,
@@ -611,6 +654,23 @@ fn step_hidden(config: &StepConfig, props: &Properties, results: Results) -> boo
     }
 }
 
+/// Buildbot's `addCompleteLog`: a text log with `text`, finished.
+async fn add_complete_log(
+    updates: &Updates,
+    stepid: i64,
+    name: &str,
+    text: &str,
+) -> Result<(), oxbot_db::DbError> {
+    let logid = updates.add_log(stepid, name, "t").await?;
+    if !text.is_empty() {
+        let newline = if text.ends_with('\n') { "" } else { "\n" };
+        updates
+            .append_log(logid, &format!("{text}{newline}"))
+            .await?;
+    }
+    updates.finish_log(logid).await
+}
+
 /// How a build ended early.
 struct BuildEnd {
     results: Results,
@@ -656,7 +716,7 @@ fn build_properties(
         Value::from(worker.builder_dir(&builder.name)),
         "Worker",
     );
-    for (name, value, source) in &request.properties {
+    for (name, value, source) in request.change_properties.iter().chain(&request.properties) {
         props.set(name, value.clone(), source);
     }
     props.set("buildnumber", Value::from(number), "Build");
@@ -674,6 +734,20 @@ fn build_properties(
         props.set("repository", Value::from(ss.repository.clone()), "Build");
         props.set("codebase", Value::from(ss.codebase.clone()), "Build");
         props.set("project", Value::from(ss.project.clone()), "Build");
+    }
+    // Buildbot's `setupBuild`: the blamelist and the requests' owners.
+    let mut owners = request.blamelist.clone();
+    if let Some((_, Value::String(owner), _)) = request
+        .properties
+        .iter()
+        .find(|(name, _, _)| name == "owner")
+    {
+        owners.push(owner.clone());
+    }
+    owners.sort();
+    owners.dedup();
+    if !owners.is_empty() {
+        props.set("owners", Value::from(owners), "Build");
     }
     props
 }

@@ -299,10 +299,17 @@ impl BranchScheduler {
         if !super::is_enabled(updates.db(), &self.name).await {
             return info!(scheduler = %self.name, "disabled: no buildset");
         }
+        let sourcestamp_ids = latest_sourcestamps(changes);
+        let mut properties = self.properties.clone();
+        if let Err(err) =
+            super::add_change_properties(updates.db(), &sourcestamp_ids, &mut properties).await
+        {
+            return warn!(scheduler = %self.name, cause = %err, "could not add a buildset");
+        }
         let buildset = NewBuildset {
-            sourcestamp_ids: latest_sourcestamps(changes),
+            sourcestamp_ids,
             reason: self.reason.clone(),
-            properties: self.properties.clone(),
+            properties,
             builderids: self.builderids.clone(),
             priority: self.priority,
             ..NewBuildset::default()

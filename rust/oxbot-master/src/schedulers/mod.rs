@@ -26,6 +26,24 @@ pub fn buildset_properties(config: &SchedulerConfig) -> Vec<(String, Value, Stri
     properties
 }
 
+/// Buildbot's `addBuildsetForSourceStamps` given source stamp ids: the properties of each
+/// stamp's change (its latest) go over the scheduler's, with their source (`Change`).
+pub async fn add_change_properties(
+    db: &oxbot_db::Db,
+    ssids: &[i64],
+    properties: &mut Vec<(String, Value, String)>,
+) -> Result<(), oxbot_db::DbError> {
+    for ssid in ssids {
+        if let Some(change) = db.get_change_from_ssid(*ssid).await? {
+            for (name, (value, source)) in change.properties {
+                properties.retain(|(n, _, _)| *n != name);
+                properties.push((name, value, source));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The buildset reason: the scheduler's `reason`, or Buildbot's default, with `%(classname)s`
 /// and `%(name)s` filled in.
 /// The scheduler's `priority` for the buildsets it adds from changes (Buildbot's

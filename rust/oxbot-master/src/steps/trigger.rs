@@ -139,6 +139,7 @@ impl Trigger {
             Some("complete".to_owned()),
         ]);
         let mut waiting = Vec::new();
+        let mut requests = Vec::new();
         let mut nightly_successes = 0;
         for name in &self.scheduler_names {
             let Some(scheduler) = ctx.build.triggerables.get(name) else {
@@ -182,7 +183,7 @@ impl Trigger {
                 .unwrap_or_else(|| {
                     format!("The Triggerable scheduler named '{name}' triggered this build")
                 });
-            let (bsid, _) = ctx
+            let (bsid, brids) = ctx
                 .updates
                 .add_buildset(NewBuildset {
                     sourcestamp_ids: sourcestamp_ids.clone(),
@@ -195,6 +196,14 @@ impl Trigger {
                     ..NewBuildset::default()
                 })
                 .await?;
+            // Buildbot: a link to each request, to follow it before it has a build.
+            for brid in brids.values() {
+                let url = format!("{}#/buildrequests/{brid}", ctx.build.buildbot_url);
+                ctx.updates
+                    .add_step_url(ctx.stepid, &format!("{name} #{brid}"), &url)
+                    .await?;
+                requests.push(*brid);
+            }
             waiting.push(bsid);
         }
         let triggered = self.scheduler_names.join(", ");
@@ -217,6 +226,29 @@ impl Trigger {
                     ctx.summary = Some("interrupted".to_owned());
                     return Ok(Results::Cancelled);
                 }
+            }
+        }
+        // Buildbot's `addBuildUrls`: a link to each build of the requests, with its results.
+        for brid in requests {
+            let db = ctx.updates.db();
+            let builds = db
+                .get_builds_where(&oxbot_db::BuildFilter {
+                    buildrequestid: Some(brid),
+                    ..Default::default()
+                })
+                .await?;
+            for build in builds {
+                let builder = db.get_builder(build.builderid).await?;
+                let status = build
+                    .results
+                    .and_then(|code| Results::try_from(code).ok())
+                    .map_or("not finished", Results::name);
+                let url = format!(
+                    "{}#/builders/{}/builds/{}",
+                    ctx.build.buildbot_url, build.builderid, build.number
+                );
+                let name = format!("{status}: {} #{}", builder.name, build.number);
+                ctx.updates.add_step_url(ctx.stepid, &name, &url).await?;
             }
         }
         let mut summary = format!("triggered {triggered}");

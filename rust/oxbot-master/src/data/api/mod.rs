@@ -616,6 +616,13 @@ impl DataApi {
                 memory(resources::property_list(&change.properties))
             }
             Route::LogChunksRoot => Err(not_found("log (no log given)")),
+            Route::NeverRecorded {
+                collection: true, ..
+            } => memory(Vec::new()),
+            Route::NeverRecorded { rtype, .. } => Err(not_found(format!(
+                "{} (oxbot records none)",
+                rtype.plural()
+            ))),
             Route::Unsupported(what) => Err(DataError::Unsupported(what)),
             Route::LogContents(_) | Route::LogRaw { .. } => Err(DataError::Internal(
                 "log content routes are read apart".into(),

@@ -33,6 +33,15 @@ pub enum ResourceType {
     /// `/builds/N/property_list`: one object per property, the value JSON-encoded.
     PropertyList,
     RootLink,
+    /// Objects oxbot never records (no step of oxbot's stores build data or test results,
+    /// and codebase tracking is not supported): their collections are empty.
+    BuildData,
+    TestResultSet,
+    TestResult,
+    Codebase,
+    Commit,
+    CommitGraph,
+    Branch,
 }
 
 /// A field's declared type (Buildbot's `data/types.py`), which decides how a query value is
@@ -234,6 +243,63 @@ const PROJECT: &[Field] = &[
 ];
 const PROPERTY_LIST: &[Field] = &[f("name", Str), f("source", Str), f("value", Object)];
 const ROOTLINK: &[Field] = &[f("name", Str)];
+const BUILD_DATA: &[Field] = &[
+    f("buildid", Integer),
+    f("name", Str),
+    f("length", Integer),
+    null("value", Str),
+    f("source", Str),
+];
+const TEST_RESULT_SET: &[Field] = &[
+    f("test_result_setid", Integer),
+    f("builderid", Integer),
+    f("buildid", Integer),
+    f("stepid", Integer),
+    null("description", Str),
+    f("category", Str),
+    f("value_unit", Str),
+    null("tests_passed", Integer),
+    null("tests_failed", Integer),
+    f("complete", Boolean),
+];
+const TEST_RESULT: &[Field] = &[
+    f("test_resultid", Integer),
+    f("builderid", Integer),
+    f("test_result_setid", Integer),
+    null("test_name", Str),
+    null("test_code_path", Str),
+    null("line", Integer),
+    null("duration_ns", Integer),
+    f("value", Str),
+];
+const CODEBASE: &[Field] = &[
+    f("codebaseid", Integer),
+    f("projectid", Integer),
+    f("name", Identifier),
+    f("slug", Identifier),
+];
+const COMMIT: &[Field] = &[
+    f("commitid", Integer),
+    f("codebaseid", Integer),
+    f("author", Str),
+    null("committer", Str),
+    f("comments", Str),
+    f("when_timestamp", Integer),
+    f("revision", Str),
+    null("parent_commitid", Integer),
+];
+const COMMIT_GRAPH: &[Field] = &[
+    f("common", Integer),
+    f("to1", List(&Integer)),
+    f("to2", List(&Integer)),
+];
+const BRANCH: &[Field] = &[
+    f("branchid", Integer),
+    f("codebaseid", Integer),
+    f("name", Str),
+    f("commitid", Integer),
+    f("last_timestamp", Integer),
+];
 
 impl ResourceType {
     /// The response key (Buildbot's `plural`).
@@ -257,6 +323,13 @@ impl ResourceType {
             ResourceType::Properties => "properties",
             ResourceType::PropertyList => "_properties",
             ResourceType::RootLink => "rootlinks",
+            ResourceType::BuildData => "build_data",
+            ResourceType::TestResultSet => "test_result_sets",
+            ResourceType::TestResult => "test_results",
+            ResourceType::Codebase => "codebases",
+            ResourceType::Commit => "commits",
+            ResourceType::CommitGraph => "commit_graphs",
+            ResourceType::Branch => "branches",
         }
     }
 
@@ -282,6 +355,13 @@ impl ResourceType {
             ResourceType::Properties => &[],
             ResourceType::PropertyList => PROPERTY_LIST,
             ResourceType::RootLink => ROOTLINK,
+            ResourceType::BuildData => BUILD_DATA,
+            ResourceType::TestResultSet => TEST_RESULT_SET,
+            ResourceType::TestResult => TEST_RESULT,
+            ResourceType::Codebase => CODEBASE,
+            ResourceType::Commit => COMMIT,
+            ResourceType::CommitGraph => COMMIT_GRAPH,
+            ResourceType::Branch => BRANCH,
         }
     }
 

@@ -162,6 +162,12 @@ pub enum Route<'a> {
     BuildPropertyList(i64),
     BuildSetPropertyList(i64),
     ChangePropertyList(i64),
+    /// Objects oxbot never records (build data, test results, codebases and their commits
+    /// and branches): a collection is empty, one object is not found.
+    NeverRecorded {
+        rtype: ResourceType,
+        collection: bool,
+    },
     /// A Buildbot endpoint oxbot does not serve yet.
     Unsupported(&'static str),
 }
@@ -171,6 +177,7 @@ impl Route<'_> {
     pub fn resource_type(&self) -> ResourceType {
         match self {
             Route::RootLinks => ResourceType::RootLink,
+            Route::NeverRecorded { rtype, .. } => *rtype,
             Route::Builders { .. } | Route::Builder { .. } => ResourceType::Builder,
             Route::Builds { .. }
             | Route::ChangeBuilds(_)
@@ -208,7 +215,10 @@ impl Route<'_> {
     pub fn is_collection(&self) -> bool {
         matches!(
             self,
-            Route::RootLinks
+            Route::NeverRecorded {
+                collection: true,
+                ..
+            } | Route::RootLinks
                 | Route::Builders { .. }
                 | Route::Builds { .. }
                 | Route::ChangeBuilds(_)
@@ -280,6 +290,10 @@ fn log<'a>(prefix: &[Seg<'a>]) -> Option<LogRef<'a>> {
     }
 }
 
+fn never(rtype: ResourceType, collection: bool) -> Route<'static> {
+    Route::NeverRecorded { rtype, collection }
+}
+
 /// Matches a path (segments after `/api/v2/`, percent-decoded; `[]` is `/api/v2` itself);
 /// `None` when no endpoint has it (`Invalid path`).
 pub fn route<'a>(path: &[&'a str]) -> Option<Route<'a>> {
@@ -307,10 +321,12 @@ pub fn route<'a>(path: &[&'a str]) -> Option<Route<'a>> {
         [I("logchunks")] => Route::LogChunksRoot,
         [ref p @ .., I("steps")] if build(p).is_some() => Route::Steps(build(p)?),
         [.., I("steps"), _] if step(&segs).is_some() => Route::Step(step(&segs)?),
-        [ref p @ .., I("data")] if build(p).is_some() => Route::Unsupported("build data"),
-        [ref p @ .., I("data"), I(_)] if build(p).is_some() => Route::Unsupported("build data"),
+        [ref p @ .., I("data")] if build(p).is_some() => never(ResourceType::BuildData, true),
+        [ref p @ .., I("data"), I(_)] if build(p).is_some() => {
+            never(ResourceType::BuildData, false)
+        }
         [ref p @ .., I("data"), I(_), I("value")] if build(p).is_some() => {
-            Route::Unsupported("build data")
+            never(ResourceType::BuildData, false)
         }
         [ref p @ .., I("properties")] if build(p).is_some() => Route::BuildProperties(build(p)?),
         [ref p @ .., I("changes")] if build(p).is_some() => Route::BuildChanges(build(p)?),
@@ -379,8 +395,24 @@ pub fn route<'a>(path: &[&'a str]) -> Option<Route<'a>> {
         [I("buildrequests")] => Route::BuildRequests { builderid: None },
         [I("builders"), N(b), I("buildrequests")] => Route::BuildRequests { builderid: Some(b) },
 
-        [I("codebases" | "commits" | "branches"), ..]
-        | [I("projects"), N(_), I("codebases"), I(_)] => Route::Unsupported("codebase tracking"),
+        [I("codebases"), N(_)] | [I("projects"), N(_), I("codebases"), I(_)] => {
+            never(ResourceType::Codebase, false)
+        }
+        [I("codebases")] => never(ResourceType::Codebase, true),
+        [I("commits"), N(_)] | [I("codebases"), N(_), I("commits_by_revision"), _] => {
+            never(ResourceType::Commit, false)
+        }
+        [I("codebases"), N(_), I("commits")] => never(ResourceType::Commit, true),
+        [
+            I("codebases"),
+            N(_),
+            I("commit_range"),
+            N(_),
+            N(_),
+            I("commits_common_parent"),
+        ] => never(ResourceType::CommitGraph, false),
+        [I("branches"), N(_)] => never(ResourceType::Branch, false),
+        [I("codebases"), N(_), I("branches")] => never(ResourceType::Branch, true),
 
         [ref p @ .., I("workers"), w] => {
             let (masterid, builderid) = match *p {
@@ -481,11 +513,21 @@ pub fn route<'a>(path: &[&'a str]) -> Option<Route<'a>> {
         [I("buildsets"), N(id), I("properties_list")] => Route::BuildSetPropertyList(id),
         [I("changes"), N(id), I("properties_list")] => Route::ChangePropertyList(id),
 
-        [I("test_result_sets"), ..] => Route::Unsupported("test results"),
+        [I("test_result_sets"), N(_), I("results")] => never(ResourceType::TestResult, true),
+        [I("test_result_sets")]
+        | [
+            I("codebases"),
+            N(_),
+            I("commit_range"),
+            N(_),
+            N(_),
+            I("test_result_sets"),
+        ] => never(ResourceType::TestResultSet, true),
+        [I("test_result_sets"), N(_)] => never(ResourceType::TestResultSet, false),
         [ref p @ .., I("test_result_sets")]
             if build(p).is_some() || step(p).is_some() || matches!(*p, [I("builders"), _]) =>
         {
-            Route::Unsupported("test results")
+            never(ResourceType::TestResultSet, true)
         }
         _ => return None,
     };
