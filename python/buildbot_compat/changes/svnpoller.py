@@ -1,8 +1,16 @@
-"""``buildbot.changes.svnpoller``: described; the engine reports it as not supported yet."""
+"""``buildbot.changes.svnpoller``: described; the engine reads the arguments itself."""
 
 from buildbot_compat import _generic
 
-SVNPoller = _generic.described_class(__name__, "SVNPoller", legacy_kwargs={"pollinterval": "pollInterval"})
+class SVNPoller(_generic.DescribedObject):
+    _legacy_kwargs = {"pollinterval": "pollInterval"}
+
+    def _describe(self):
+        out = super()._describe()
+        if not self._kwargs.get("name"):
+            # Buildbot's default name (which keys the poller's state): the repository URL.
+            out["name"] = str(self._kwargs.get("repourl", self._args[0] if self._args else ""))
+        return out
 
 
 def split_file_alwaystrunk(path):
