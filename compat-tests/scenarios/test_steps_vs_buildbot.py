@@ -16,6 +16,7 @@ revisions. The masters run one after the other (Buildbot first) on free ports.""
 
 import json
 import os
+import re
 import shutil
 import socket
 import urllib.request
@@ -48,6 +49,7 @@ c['www'] = dict(port='tcp:{www_port}:interface=127.0.0.1')
 c['db'] = {{'db_url': "sqlite:///state.sqlite"}}
 c['buildbotURL'] = "http://127.0.0.1:{www_port}/"
 c['title'] = "steps"
+c['collapseRequests'] = False
 
 shell = util.BuildFactory()
 shell.addStep(steps.ShellCommand(command="echo hello"))
@@ -71,6 +73,8 @@ shell.addStep(steps.ShellCommand(name="hidden", command="true", hideStepIf=True)
 shell.addStep(steps.ShellCommand(name="hidden-if-ok", command="true",
                                  hideStepIf=lambda results, step: results == SUCCESS))
 shell.addStep(steps.ShellCommand(name="env", command="echo $GREETING", env={{"GREETING": "hi"}}))
+shell.addStep(steps.ShellCommand(name="logfiles", command="echo in a file > my.log",
+                                 logfiles={{"mylog": "my.log"}}))
 
 halt = util.BuildFactory()
 halt.addStep(steps.ShellCommand(name="halting", command="exit 1", haltOnFailure=True))
@@ -106,6 +110,16 @@ compile_fail.addStep(steps.Compile(command="true"))
 compile_fail2 = util.BuildFactory()
 compile_fail2.addStep(steps.Compile(command="echo 'x.c: warning: bad'; exit 2"))
 
+WARN2 = ["printf", "a.c:1: warning: one\\nW: two\\nb.c:2: warning: three\\n"]
+warnings = util.BuildFactory()
+warnings.addStep(steps.Compile(name="max-warn", command=WARN2, maxWarnCount=1,
+                               haltOnFailure=False))
+warnings.addStep(steps.Compile(name="pattern", command=WARN2, warningPattern="^W: "))
+warnings.addStep(steps.Compile(name="suppressed", command=WARN2,
+                               suppressionList=[(None, ".*three.*", None, None)]))
+warnings.addStep(steps.Test(name="test-warnings", command=WARN2))
+warnings.addStep(steps.Configure(name="configure-default"))
+
 props = util.BuildFactory()
 props.addStep(steps.SetPropertyFromCommand(command="echo 1.2.3", property="version"))
 props.addStep(steps.SetPropertyFromCommand(
@@ -138,14 +152,22 @@ child_fail.addStep(steps.ShellCommand(command="exit 1"))
 
 transfer = util.BuildFactory()
 transfer.addStep(steps.StringDownload("hello download\\n", workerdest="greeting.txt"))
-transfer.addStep(steps.FileUpload(workersrc="greeting.txt", masterdest="up/greeting.txt"))
+transfer.addStep(steps.FileUpload(workersrc="greeting.txt", masterdest="up/greeting.txt",
+                                  url="http://example.org/greeting.txt", mode=0o640))
 transfer.addStep(steps.FileDownload(mastersrc="up/greeting.txt", workerdest="down.txt"))
 transfer.addStep(steps.ShellCommand(command="mkdir -p d/sub && echo a > d/a && echo b > d/sub/b"))
-transfer.addStep(steps.DirectoryUpload(workersrc="d", masterdest="up/d"))
+transfer.addStep(steps.DirectoryUpload(workersrc="d", masterdest="up/d",
+                                       url="http://example.org/d", urlText="the d"))
+transfer.addStep(steps.StringDownload(util.Interpolate("built by %(prop:buildername)s\\n"),
+                                      workerdest="d/sub/built.txt", mode=0o600))
 transfer.addStep(steps.MultipleFileUpload(workersrcs=["greeting.txt", "down.txt"],
                                           masterdest="up/multi"))
 transfer.addStep(steps.MultipleFileUpload(name="multi-dirs", workersrcs=["d", "greeting.txt"],
                                           masterdest="up/multi2"))
+transfer.addStep(steps.MultipleFileUpload(name="multi-glob", workersrcs=["*.txt"], glob=True,
+                                          masterdest="up/glob", url="http://example.org/glob"))
+transfer.addStep(steps.MultipleFileUpload(name="multi-glob-none", workersrcs=["*.none"],
+                                          glob=True, masterdest="up/none"))
 transfer.addStep(steps.FileUpload(name="upload-missing", workersrc="missing.txt",
                                   masterdest="up/missing.txt", haltOnFailure=False))
 transfer.addStep(steps.FileDownload(name="download-missing", mastersrc="up/missing.txt",
@@ -179,6 +201,7 @@ cmake = util.BuildFactory()
 cmake.addStep(steps.StringDownload("cmake_minimum_required(VERSION 3.10)\\nproject(x NONE)\\n",
                                    workerdest="CMakeLists.txt"))
 cmake.addStep(steps.CMake(path=".", definitions={{"X": "1"}}, options=["-Wno-dev"]))
+cmake.addStep(steps.CMake(name="cmake-generator", path=".", generator="Unix Makefiles"))
 cmake.addStep(steps.CMake(name="cmake-missing", path="nowhere"))
 
 git_steps = {{
@@ -192,6 +215,8 @@ git_steps = {{
                                  submodules=True, config=FILE_OK),
                        steps.ShellCommand(command="cat sub/lib.txt")],
     "git-missing": [steps.Git(repourl='file://' + REPOS + '/missing.git', mode="incremental")],
+    "git-describe": [steps.Git(repourl=APP, mode="full", method="clobber",
+                               getDescription={{"always": True}}, branch="master")],
     "svn-incremental": [steps.SVN(repourl=SVNREPO)],
     "svn-full": [steps.SVN(repourl=SVNREPO, mode="full", method="fresh")],
     "svn-clobber": [steps.SVN(repourl=SVNREPO, mode="full", method="clobber")],
@@ -200,7 +225,8 @@ git_steps = {{
 
 factories = {{
     "shell": shell, "halt": halt, "sequence": sequence, "compile": compile_,
-    "compile-fail": compile_fail, "compile-fail2": compile_fail2, "props": props,
+    "compile-fail": compile_fail, "compile-fail2": compile_fail2, "warnings": warnings,
+    "props": props,
     "master": master, "trigger": trigger, "transfer": transfer, "transfer-halt": transfer_halt,
     "transfer-halt2": transfer_halt2, "fs": fs, "cmake": cmake,
 }}
@@ -218,13 +244,18 @@ c['builders'] = [util.BuilderConfig(name=name, workernames=["w1"], factory=f)
                  for name, f in factories.items()]
 """
 
-FORCED = [
-    "shell", "halt", "sequence", "compile", "compile-fail", "compile-fail2", "props", "master",
-    "trigger", "transfer", "transfer-halt", "transfer-halt2", "fs", "cmake", "git-incremental", "git-clobber", "git-fresh",
-    "git-clean", "git-copy", "git-shallow", "git-submodules", "git-missing", "svn-incremental",
-    "svn-full", "svn-clobber", "svn-missing",
+SOURCE_BUILDERS = [
+    "git-incremental", "git-clobber", "git-fresh", "git-clean", "git-copy", "git-shallow",
+    "git-submodules", "git-missing", "git-describe", "svn-incremental", "svn-full", "svn-clobber",
+    "svn-missing",
 ]
-# The forced buildsets and the trigger builder's three.
+FORCED = [
+    "shell", "halt", "sequence", "compile", "compile-fail", "compile-fail2", "warnings", "props",
+    "master", "trigger", "transfer", "transfer-halt", "transfer-halt2", "fs", "cmake",
+    *SOURCE_BUILDERS,
+]
+# The forced buildsets and the trigger builder's three; then the source steps build again,
+# after a new commit, over their first checkout.
 BUILDSETS = len(FORCED) + 3
 
 
@@ -262,14 +293,30 @@ def make_repositories(repos):
     run(["svn", "commit", "-q", "-m", "hello", repos / "svn-work"], check=True)
 
 
+def add_commits(repos):
+    """A second commit in app.git (at a fixed date) and revision 2 in svnrepo."""
+    env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": "2024-01-02T00:00:00Z",
+           "GIT_COMMITTER_DATE": "2024-01-02T00:00:00Z"}
+    work = repos / "app-work"
+    (work / "main.c").write_text("int main(void) { return 0; }\n")
+    run(["git", "-C", work, "commit", "-q", "-am", "second"], check=True, env=env)
+    run(["git", "-C", work, "push", "-q", repos / "app.git", "master"], check=True, env=env)
+    run(["svn", "relocate", f"file://{repos / 'svnrepo'}", repos / "svn-work"], check=True)
+    (repos / "svn-work" / "hello.txt").write_text("hello again\n")
+    run(["svn", "commit", "-q", "-m", "again", repos / "svn-work"], check=True)
+
+
 class Web:
     def __init__(self, port, log):
         self.url = f"http://127.0.0.1:{port}/api/v2/"
         self.log = log
 
     def get(self, path):
+        return json.loads(self.get_raw(path))
+
+    def get_raw(self, path):
         with urllib.request.urlopen(self.url + path, timeout=30) as resp:
-            return json.loads(resp.read())
+            return resp.read().decode()
 
     def force(self, builder):
         builderid = next(b["builderid"] for b in self.get("builders")["builders"]
@@ -288,15 +335,28 @@ class Web:
 
 
 def outcome(web, placeholders):
-    """The finished builds by builder: results, state string, steps, logs and properties."""
+    """The finished builds by builder: results, state string, steps (with their URLs, log
+    names and the contents of text logs) and properties."""
+    builders = {b["builderid"]: b["name"] for b in web.get("builders")["builders"]}
 
     def clean(value):
         text = json.dumps(value)
         for path, placeholder in placeholders.items():
             text = text.replace(str(path), placeholder)
+        # Builder ids in links follow the order builders are registered in.
+        text = re.sub(r"#/builders/(\d+)/", lambda m: f"#/builders/{builders[int(m[1])]}/", text)
+        # So do build request ids (the trigger's links name them).
+        text = re.sub(r' #(\d+)", "([^"]*)#/buildrequests/\1"', r' #<brid>", "\2#/buildrequests/<brid>"',
+                      text)
         return json.loads(text)
 
-    builders = {b["builderid"]: b["name"] for b in web.get("builders")["builders"]}
+    def logs(step):
+        out = []
+        for log in web.get(f"steps/{step['stepid']}/logs")["logs"]:
+            content = web.get_raw(f"logs/{log['logid']}/raw") if log["type"] == "t" else None
+            out.append([log["name"], content] if content is not None else log["name"])
+        return out
+
     result = {}
     for build in sorted(web.get("builds")["builds"], key=lambda b: b["number"]):
         steps = web.get(f"builds/{build['buildid']}/steps")["steps"]
@@ -308,8 +368,8 @@ def outcome(web, placeholders):
             "results": build["results"],
             "state_string": build["state_string"],
             "steps": [
-                [s["name"], s["results"], s["state_string"], s["hidden"],
-                 [log["name"] for log in web.get(f"steps/{s['stepid']}/logs")["logs"]]]
+                [s["name"], s["results"], s["state_string"], s["hidden"], logs(s),
+                 [[u["name"], u["url"]] for u in s["urls"]]]
                 for s in steps
             ],
             "properties": props,
@@ -317,20 +377,29 @@ def outcome(web, placeholders):
     return result
 
 
-def run_platform(root, master_bin, worker_bin, worker_flags, config, worker_env):
+def run_platform(root, master_bin, worker_bin, worker_flags, config, repos, worker_env):
     """Creates and starts a master (`master_bin`) in `root/master` with the config made for its
-    free ports, connects a worker (`worker_bin create-worker [worker_flags]`), forces every
-    builder and returns the outcome once every buildset has completed."""
+    free ports and its copy of `repos`, connects a worker (`worker_bin create-worker
+    [worker_flags]`), forces every builder, then (after new commits) the source builders again,
+    and returns the outcome once every buildset has completed."""
     basedir = root / "master"
     root.mkdir()
+    shutil.copytree(repos, root / "repos", symlinks=True)
     assert run([master_bin, "create-master", "-q", basedir]).returncode == 0
     pb_port, www_port = free_port(), free_port()
-    (basedir / "master.cfg").write_text(config(pb_port, www_port))
+    (basedir / "master.cfg").write_text(config(pb_port, www_port, root / "repos"))
     result = run([master_bin, "start", basedir])
     assert result.returncode == 0, result.stdout + result.stderr
     web = Web(www_port, lambda: (basedir / "twistd.log").read_text())
     worker = root / "worker"
     started = False
+
+    def completed(count):
+        buildsets = web.get("buildsets")["buildsets"]
+        builds = web.get("builds")["builds"]
+        return (len(buildsets) == count and all(bs["complete"] for bs in buildsets)
+                and all(b["complete"] for b in builds))
+
     try:
         web.wait_for(lambda: web.get("builders")["builders"], "the master to answer")
         result = run([worker_bin, "create-worker", *worker_flags, worker,
@@ -342,15 +411,14 @@ def run_platform(root, master_bin, worker_bin, worker_flags, config, worker_env)
                      "the worker to connect")
         for builder in FORCED:
             web.force(builder)
-
-        def finished():
-            buildsets = web.get("buildsets")["buildsets"]
-            builds = web.get("builds")["builds"]
-            return (len(buildsets) == BUILDSETS and all(bs["complete"] for bs in buildsets)
-                    and all(b["complete"] for b in builds))
-
-        web.wait_for(finished, "every buildset to complete")
-        return outcome(web, {worker: "<WORKER>", basedir: "<MASTER>"})
+        web.wait_for(lambda: completed(BUILDSETS), "every buildset to complete")
+        add_commits(root / "repos")
+        for builder in SOURCE_BUILDERS:
+            web.force(builder)
+        web.wait_for(lambda: completed(BUILDSETS + len(SOURCE_BUILDERS)),
+                     "the second source builds to complete")
+        return outcome(web, {worker: "<WORKER>", basedir: "<MASTER>", root / "repos": "<REPOS>",
+                             f"http://127.0.0.1:{www_port}/": "<URL>/"})
     finally:
         if started:
             run([worker_bin, "stop", worker])
@@ -392,12 +460,13 @@ def test_steps_match_buildbot(tmp_path):
     make_repositories(repos)
     worker_env = {**os.environ, **GIT_ENV}
 
-    def config(pb_port, www_port):
+    def config(pb_port, www_port, repos):
         return CONFIG.format(repos=str(repos), pb_port=pb_port, www_port=www_port)
 
     expected = run_platform(tmp_path / "buildbot", BUILDBOT, BUILDBOT_WORKER, ["-q"], config,
-                            worker_env)
-    actual = run_platform(tmp_path / "oxbot", OXBOT, OXBOT_WORKER, [], config, worker_env)
+                            repos, worker_env)
+    actual = run_platform(tmp_path / "oxbot", OXBOT, OXBOT_WORKER, [], config, repos,
+                          worker_env)
 
     (tmp_path / "outcome.json").write_text(json.dumps({"buildbot": expected, "oxbot": actual},
                                                       indent=1))

@@ -66,7 +66,8 @@ class ShellCommand(ShellMixin, BuildStep):
 
 _MODULE = __name__
 Configure = step_class(_MODULE, "Configure", base=ShellCommand, name="configure",
-                       description="configuring", descriptionDone="configure", haltOnFailure=True)
+                       description="configuring", descriptionDone="configure", haltOnFailure=True,
+                       command=["./configure"])
 
 
 class WarningCountingShellCommand(ShellCommand):

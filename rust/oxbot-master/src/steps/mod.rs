@@ -43,10 +43,28 @@ pub enum Step {
     Unsupported(String),
 }
 
-/// Step kinds that run as a shell command with Buildbot's defaults for their descriptions.
-const SHELL_KINDS: &[(&str, Option<&str>, Option<&str>)] = &[
-    ("ShellCommand", None, None),
-    ("Configure", Some("configuring"), Some("configure")),
+/// A step kind that runs as a shell command, with Buildbot's defaults for its descriptions
+/// and command.
+struct ShellKind {
+    kind: &'static str,
+    description: Option<&'static str>,
+    done: Option<&'static str>,
+    command: Option<&'static str>,
+}
+
+const SHELL_KINDS: &[ShellKind] = &[
+    ShellKind {
+        kind: "ShellCommand",
+        description: None,
+        done: None,
+        command: None,
+    },
+    ShellKind {
+        kind: "Configure",
+        description: Some("configuring"),
+        done: Some("configure"),
+        command: Some("./configure"),
+    },
 ];
 
 impl Step {
@@ -60,10 +78,14 @@ impl Step {
         if PythonStep::runs_in_python(args) {
             return PythonStep::from_args(args).map(Step::Python);
         }
-        if let Some((_, description, done)) =
-            SHELL_KINDS.iter().find(|(kind, _, _)| *kind == config.kind)
-        {
-            return ShellCommand::from_args(args, *description, *done).map(Step::Shell);
+        if let Some(shell) = SHELL_KINDS.iter().find(|s| s.kind == config.kind) {
+            let mut args = args.clone();
+            if let Some(command) = shell.command
+                && args.get("command").is_none_or(Value::is_null)
+            {
+                args.insert("command".to_owned(), Value::from(vec![command]));
+            }
+            return ShellCommand::from_args(&args, shell.description, shell.done).map(Step::Shell);
         }
         match config.kind.as_str() {
             "Git" => Git::from_args(args).map(Step::Git),

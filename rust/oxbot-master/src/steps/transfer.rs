@@ -34,6 +34,7 @@ pub enum TransferStep {
         workersrc: String,
         masterdest: PathBuf,
         upload: UploadArgs,
+        url: Option<(String, String)>,
     },
     UploadDirectory {
         workersrc: String,
@@ -120,11 +121,15 @@ impl TransferStep {
             })
         };
         Ok(match kind {
-            "FileUpload" => TransferStep::Upload {
-                workersrc: required("workersrc")?,
-                masterdest: expand_home(&required("masterdest")?),
-                upload: upload(256 * 1024),
-            },
+            "FileUpload" => {
+                let masterdest = required("masterdest")?;
+                TransferStep::Upload {
+                    workersrc: required("workersrc")?,
+                    masterdest: expand_home(&masterdest),
+                    upload: upload(256 * 1024),
+                    url: url(&masterdest),
+                }
+            }
             "DirectoryUpload" => {
                 let masterdest = required("masterdest")?;
                 TransferStep::UploadDirectory {
@@ -201,7 +206,14 @@ impl TransferStep {
                 workersrc,
                 masterdest,
                 upload,
-            } => upload_file(ctx, &log, upload, workersrc, masterdest).await,
+                url,
+            } => {
+                // Buildbot's FileUpload shows its link before the transfer.
+                if let Some((text, url)) = url {
+                    ctx.updates.add_step_url(ctx.stepid, text, url).await?;
+                }
+                upload_file(ctx, &log, upload, workersrc, masterdest).await
+            }
             TransferStep::UploadDirectory {
                 workersrc,
                 masterdest,
