@@ -2,9 +2,10 @@
 scenario: one master.cfg (a ForceScheduler, a SingleBranchScheduler fed by
 /change_hook/base, a Triggerable), run first on Buildbot 4.3 and then on oxbot, each with
 the real buildbot-worker (msgpack_experimental_v7). The same actions are driven on both, one
-after the other so that every id comes out the same: a passing build, a failing one, a
-change through the hook that builds, a Trigger and its child, and a build stopped through
-JSON-RPC. Then every endpoint of the spec's endpoint table (rest-api.md section 3) is
+after the other so that every id comes out the same: a passing build (with skipped, hidden
+and warning steps and properties of every JSON type), a failing one and its rebuild, a
+change through the hook that builds, a Trigger and its child, a build stopped through
+JSON-RPC, and the worker paused. Then every endpoint of the spec's endpoint table (rest-api.md section 3) is
 instantiated with every object the scenario made and fetched from both masters; the answers
 must have the same status, keys, types and values once what legitimately differs is
 normalised (times, durations, the temporary directories in paths, elapsed times in log
@@ -49,6 +50,10 @@ passing = util.BuildFactory()
 passing.addStep(steps.ShellCommand(name="greet", command="echo hello; echo oops >&2"))
 passing.addStep(steps.SetPropertyFromCommand(name="version", command="echo 1.2.3", property="version"))
 passing.addStep(steps.SetProperty(property="flavour", value=util.Interpolate("v%%(prop:version)s")))
+passing.addStep(steps.SetProperties(properties={"answer": 42, "tags": ["a", "b"], "conf": {"k": True}}))
+passing.addStep(steps.ShellCommand(name="skipped", command="false", doStepIf=False))
+passing.addStep(steps.ShellCommand(name="hidden", command="true", hideStepIf=True))
+passing.addStep(steps.ShellCommand(name="warn", command="echo careful; exit 1", decodeRC={0: 0, 1: 1}))
 
 failing = util.BuildFactory()
 failing.addStep(steps.ShellCommand(command="echo about to fail; exit 3"))
@@ -119,6 +124,7 @@ QUERIES = [
     "/builds?property=*",
     "/builds?property=owners&property=scheduler&property=greeting",
     "/builds/3?property=*",
+    "/builds/4?property=*",
     "/builders/passing/builds/2?property=ticket",
     "/buildrequests?property=*",
     "/buildrequests/5?property=owner",
@@ -217,15 +223,18 @@ def drive(web, master):
     for name in ("passing", "failing"):
         force(name)
         master.wait_for(all_complete, f"the build of {name}")
+    # The failing build again, through the build's `rebuild` action.
+    replies.append(web.rpc("builds/2", "rebuild", {}))
+    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 3 and all_complete(), "the rebuild")
     replies.append(web.hook({
         "author": "Bob <bob@example.com>", "comments": "Fix the frobnicator", "revision": "abc123",
         "branch": "main", "repository": "https://git.example.invalid/demo.git", "project": "demo",
         "category": "push", "files": json.dumps(["src/frob.c"]), "when_timestamp": "1700000000",
         "properties": json.dumps({"ticket": "T-42"}),
     }))
-    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 3 and all_complete(), "the hook's build")
+    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 4 and all_complete(), "the hook's build")
     force("parent")
-    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 5 and all_complete(), "parent and child")
+    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 6 and all_complete(), "parent and child")
 
     _, brids = force("slow")
     brid = list(brids.values())[0]
@@ -244,6 +253,8 @@ def drive(web, master):
     build = master.wait_for(running_shell, "the slow step to run")
     replies.append(web.rpc(f"builds/{build['buildid']}", "stop", {"reason": "enough"}))
     master.wait_for(all_complete, "the stopped build")
+    replies.append(web.rpc("workers/example-worker", "pause", {"reason": "maintenance"}))
+    master.wait_for(lambda: web.get("/workers")["workers"][0]["paused"], "the worker to pause")
     time.sleep(1)  # nothing else happens
     return replies
 

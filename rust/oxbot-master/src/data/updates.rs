@@ -228,6 +228,15 @@ impl Updates {
         self.publish_build(buildid, "updated").await
     }
 
+    /// A step that needs no locks has them when it starts (Buildbot's
+    /// `set_step_locks_acquired_at(stepid, started_at)`).
+    pub async fn set_step_locks_acquired_at_start(&self, stepid: i64) -> Result<(), DbError> {
+        let step = self.db.get_step(stepid).await?;
+        let at = step.started_at.unwrap_or_else(now);
+        self.db.set_step_locks_acquired_at(stepid, at).await?;
+        self.publish_step(stepid, "updated").await
+    }
+
     pub async fn set_step_state_string(&self, stepid: i64, state: &str) -> Result<(), DbError> {
         self.db.set_step_state_string(stepid, state).await?;
         self.publish_step(stepid, "updated").await

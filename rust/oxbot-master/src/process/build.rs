@@ -412,9 +412,7 @@ impl BuildRunner {
             _ => Step::default_name(&config.kind),
         };
         let (stepid, _number, name) = self.updates.add_step(self.shared.buildid, &name).await?;
-        self.updates
-            .start_step(stepid, config.locks.is_empty())
-            .await?;
+        self.updates.start_step(stepid, false).await?;
         // As Buildbot's startStep: the step is rendered first, then doStepIf decides.
         let args = match props.render(&Value::Object(config.args.clone())) {
             Ok(Value::Object(args)) => args,
@@ -452,6 +450,10 @@ impl BuildRunner {
         }
         // Held until this function returns, after the step's end is recorded.
         let _step_locks = if config.locks.is_empty() {
+            // A step that runs without locks has them from its start (a skipped one never).
+            self.updates
+                .set_step_locks_acquired_at_start(stepid)
+                .await?;
             None
         } else {
             let wants = match LockAccess::from_config(&config.locks, self.shared.worker.name()) {
