@@ -34,7 +34,7 @@ GIT_ENV = {
 
 CONFIG = """\
 from buildbot.plugins import schedulers, steps, util, worker
-from buildbot.process.results import SKIPPED, SUCCESS, WARNINGS
+from buildbot.process.results import FAILURE, SKIPPED, SUCCESS, WARNINGS
 
 REPOS = {repos!r}
 APP = 'file://' + REPOS + '/app.git'
@@ -75,6 +75,28 @@ shell.addStep(steps.ShellCommand(name="hidden-if-ok", command="true",
 shell.addStep(steps.ShellCommand(name="env", command="echo $GREETING", env={{"GREETING": "hi"}}))
 shell.addStep(steps.ShellCommand(name="logfiles", command="echo in a file > my.log",
                                  logfiles={{"mylog": "my.log"}}))
+
+shell2 = util.BuildFactory()
+shell2.addStep(steps.ShellCommand(name="timeout", command="sleep 5", timeout=1))
+shell2.addStep(steps.ShellCommand(name="max-lines", command="seq 100; sleep 1", max_lines=3))
+shell2.addStep(steps.ShellCommand(name=util.Interpolate("named-%(prop:buildername)s"),
+                                  command="true"))
+shell2.addStep(steps.ShellCommand(name="skipped-by-property", command="true",
+                                  doStepIf=util.Property("nope", default=False)))
+shell2.addStep(steps.ShellCommand(name="hidden-fail", command="exit 1", flunkOnFailure=False,
+                                  hideStepIf=lambda results, step: results == FAILURE))
+shell2.addStep(steps.ShellCommand(name="summary-all", command="true",
+                                  updateBuildSummaryPolicy=True))
+shell2.addStep(steps.ShellCommand(name="summary-none", command="exit 1",
+                                  updateBuildSummaryPolicy=False))
+shell2.addStep(steps.ShellCommand(name="summary-list", command="exit 1",
+                                  updateBuildSummaryPolicy=[SUCCESS]))
+shell2.addStep(steps.ShellCommand(name="description-only", command="exit 1",
+                                  description="only described"))
+shell2.addStep(steps.SetProperty(property="listy", value=[1, "two", {{"three": 3}}]))
+shell2.addStep(steps.ShellCommand(name="described-fail", command="exit 1",
+                                  description=["checking", "things"],
+                                  descriptionDone=["checked", "things"]))
 
 halt = util.BuildFactory()
 halt.addStep(steps.ShellCommand(name="halting", command="exit 1", haltOnFailure=True))
@@ -215,6 +237,7 @@ git_steps = {{
                                  submodules=True, config=FILE_OK),
                        steps.ShellCommand(command="cat sub/lib.txt")],
     "git-missing": [steps.Git(repourl='file://' + REPOS + '/missing.git', mode="incremental")],
+    "git-badbranch": [steps.Git(repourl=APP, mode="incremental", branch="nope")],
     "git-describe": [steps.Git(repourl=APP, mode="full", method="clobber",
                                getDescription={{"always": True}}, branch="master")],
     "svn-incremental": [steps.SVN(repourl=SVNREPO)],
@@ -224,7 +247,7 @@ git_steps = {{
 }}
 
 factories = {{
-    "shell": shell, "halt": halt, "sequence": sequence, "compile": compile_,
+    "shell": shell, "shell2": shell2, "halt": halt, "sequence": sequence, "compile": compile_,
     "compile-fail": compile_fail, "compile-fail2": compile_fail2, "warnings": warnings,
     "props": props,
     "master": master, "trigger": trigger, "transfer": transfer, "transfer-halt": transfer_halt,
@@ -246,11 +269,11 @@ c['builders'] = [util.BuilderConfig(name=name, workernames=["w1"], factory=f)
 
 SOURCE_BUILDERS = [
     "git-incremental", "git-clobber", "git-fresh", "git-clean", "git-copy", "git-shallow",
-    "git-submodules", "git-missing", "git-describe", "svn-incremental", "svn-full", "svn-clobber",
+    "git-submodules", "git-missing", "git-badbranch", "git-describe", "svn-incremental", "svn-full", "svn-clobber",
     "svn-missing",
 ]
 FORCED = [
-    "shell", "halt", "sequence", "compile", "compile-fail", "compile-fail2", "warnings", "props",
+    "shell", "shell2", "halt", "sequence", "compile", "compile-fail", "compile-fail2", "warnings", "props",
     "master", "trigger", "transfer", "transfer-halt", "transfer-halt2", "fs", "cmake",
     *SOURCE_BUILDERS,
 ]

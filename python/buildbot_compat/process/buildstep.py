@@ -71,6 +71,7 @@ class BuildStep(_describe.Described):
     flunkOnFailure = True
     warnOnWarnings = False
     warnOnFailure = False
+    updateBuildSummaryPolicy = None
     alwaysRun = False
     doStepIf = True
     hideStepIf = False
@@ -170,6 +171,8 @@ class BuildStep(_describe.Described):
         }
         if self.workdir is not None:
             description["args"]["workdir"] = v(self.workdir)
+        if self.updateBuildSummaryPolicy is not None:
+            description["update_build_summary_policy"] = v(self.updateBuildSummaryPolicy)
         if kind == "Python" or type(self)._runs_in_python:
             description["args"]["step"] = _describe.handle(self)
         return description

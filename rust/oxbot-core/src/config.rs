@@ -238,6 +238,10 @@ pub struct StepConfig {
     pub description_suffix: Option<Value>,
     pub do_step_if: Option<Value>,
     pub hide_step_if: Option<Value>,
+    /// `updateBuildSummaryPolicy`: `True`, `False` or a list of result codes whose step
+    /// summary goes into the build's; unset, Buildbot's default from the result flags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_build_summary_policy: Option<Value>,
     pub locks: Vec<Value>,
     /// The step's own keyword arguments, with Buildbot's names (`command`, `repourl`...).
     pub args: Map,

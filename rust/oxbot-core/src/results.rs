@@ -16,6 +16,17 @@ pub enum Results {
 }
 
 impl Results {
+    /// Every result, in code order (Buildbot's `ALL_RESULTS`).
+    pub const ALL: [Results; 7] = [
+        Results::Success,
+        Results::Warnings,
+        Results::Failure,
+        Results::Skipped,
+        Results::Exception,
+        Results::Retry,
+        Results::Cancelled,
+    ];
+
     /// Buildbot's lower-case name, as used in state strings ("build successful" aside).
     pub fn name(self) -> &'static str {
         match self {

@@ -300,6 +300,42 @@ fn spawn_on_pty(
     })
 }
 
+/// The lines in a chunk of output as buildbot-worker counts them (`\r\n`, `\r` or `\n`).
+fn count_lines(data: &[u8]) -> u64 {
+    let mut count = 0;
+    let mut i = 0;
+    while i < data.len() {
+        match data[i] {
+            b'\r' => {
+                count += 1;
+                if data.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b'\n' => count += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    count
+}
+
+/// Kills a command that went past a limit: SIGTERM first when `sigtermTime` is set (the
+/// returned instant is when to send `kill_signal`), else `kill_signal` at once.
+fn begin_kill(
+    sigterm_time: Option<f64>,
+    kill_signal: Signal,
+    kill: &dyn Fn(Signal),
+) -> Option<Instant> {
+    if let Some(grace) = sigterm_time {
+        kill(Signal::SIGTERM);
+        Some(Instant::now() + Duration::from_secs_f64(grace))
+    } else {
+        kill(kill_signal);
+        None
+    }
+}
+
 /// Runs the command; returns whether it was interrupted.
 pub(crate) async fn run(
     ctx: &Ctx,
@@ -316,6 +352,7 @@ pub(crate) async fn run(
     };
     let timeout = args.get("timeout").and_then(Value::as_f64);
     let max_time = args.get("maxTime").and_then(Value::as_f64);
+    let max_lines = args.get("max_lines").and_then(Value::as_u64);
     let sigterm_time = args.get("sigtermTime").and_then(Value::as_f64);
     let kill_signal = signal_named(
         args.get("interruptSignal")
@@ -428,6 +465,8 @@ pub(crate) async fn run(
     let (mut out_buf, mut err_buf) = (vec![0u8; 65536], vec![0u8; 65536]);
     let mut last_output = Instant::now();
     let mut interrupted = false;
+    // Lines sent, for `max_lines` (counted as buildbot-worker does, over what it sends).
+    let mut line_count: u64 = 0;
     let mut killed_at: Option<Instant> = None;
     let mut escalate_at: Option<Instant> = None;
     let kill = |signal: Signal| {
@@ -455,6 +494,9 @@ pub(crate) async fn run(
                 Ok(n) => {
                     last_output = Instant::now();
                     let lines = out_lines.push(&out_buf[..n]);
+                    if want_stdout {
+                        line_count += count_lines(&out_buf[..n]);
+                    }
                     if want_stdout && !lines.is_empty() {
                         ctx.update(vec![("stdout", triple(&lines))]);
                     }
@@ -465,6 +507,9 @@ pub(crate) async fn run(
                 Ok(n) => {
                     last_output = Instant::now();
                     let lines = err_lines.push(&err_buf[..n]);
+                    if want_stderr {
+                        line_count += count_lines(&err_buf[..n]);
+                    }
                     if want_stderr && !lines.is_empty() {
                         ctx.update(vec![("stderr", triple(&lines))]);
                     }
@@ -501,14 +546,24 @@ pub(crate) async fn run(
                 };
                 ctx.update(vec![("failure_reason", json!(reason)), ("header", triple(&text))]);
                 killed_at = Some(Instant::now());
-                match sigterm_time {
-                    Some(grace) => {
-                        kill(Signal::SIGTERM);
-                        escalate_at = Some(Instant::now() + Duration::from_secs_f64(grace));
-                    }
-                    None => kill(kill_signal),
-                }
+                escalate_at = begin_kill(sigterm_time, kill_signal, &kill);
             }
+        }
+        // buildbot-worker's `max_lines`: past it, the command is killed.
+        if let Some(limit) = max_lines
+            && line_count > limit
+            && killed_at.is_none()
+        {
+            let text = format!(
+                "\ncommand exceeds max lines: {line_count}/{limit} written/allowed running {}, attempting to kill\n",
+                argv.repr
+            );
+            ctx.update(vec![
+                ("failure_reason", json!("max_lines_failure")),
+                ("header", triple(&text)),
+            ]);
+            killed_at = Some(Instant::now());
+            escalate_at = begin_kill(sigterm_time, kill_signal, &kill);
         }
     };
     for (buffer, key, wanted) in [
@@ -651,6 +706,13 @@ mod tests {
         assert!(header.starts_with("WARNING: disabling usePTY for this commandcat\n"));
         assert!(header.contains(" using PTY: False\n"));
         assert_eq!(text_of(&with_stdin, "stdout"), "fed\n");
+    }
+
+    #[test]
+    fn lines_are_counted_as_buildbot_worker_does() {
+        assert_eq!(count_lines(b"a\nb\r\nc\rd"), 3);
+        assert_eq!(count_lines(b"no newline"), 0);
+        assert_eq!(count_lines(b"\r\n\n\r"), 3);
     }
 
     #[test]

@@ -440,6 +440,7 @@ impl BuildRunner {
                 &props,
                 None,
                 Results::Skipped,
+                None,
             ));
             self.updates.set_step_state_string(stepid, &summary).await?;
             let hidden = step_hidden(config, &props, Results::Skipped);
@@ -497,6 +498,7 @@ impl BuildRunner {
             logs: Vec::new(),
             description_done: None,
             summary: None,
+            remote_failure_reason: None,
             added: AddedSteps::default(),
         };
         // Buildbot's `interrupt()`: a stop that reaches the running step adds a `cancelled`
@@ -561,6 +563,7 @@ impl BuildRunner {
                 &props,
                 ctx.description_done.as_deref(),
                 results,
+                ctx.remote_failure_reason.as_deref(),
             ),
         };
         let summary = self.without_secrets(&summary);
@@ -598,13 +601,29 @@ impl BuildRunner {
     /// to the build's text when `updateBuildSummaryPolicy` says so.
     fn fold(&mut self, config: &StepConfig, results: Results, summary: String) -> bool {
         let flags = StepFlags::from_config(config);
-        let mut policy = vec![Results::Exception, Results::Retry, Results::Cancelled];
-        if flags.flunk_on_failure || flags.halt_on_failure || flags.warn_on_failure {
-            policy.push(Results::Failure);
-        }
-        if flags.warn_on_warnings || flags.flunk_on_warnings {
-            policy.push(Results::Warnings);
-        }
+        let policy = match &config.update_build_summary_policy {
+            Some(Value::Bool(all)) => {
+                if *all {
+                    Results::ALL.to_vec()
+                } else {
+                    Vec::new()
+                }
+            }
+            Some(Value::Array(codes)) => codes
+                .iter()
+                .filter_map(|code| Results::try_from(code.as_i64()?).ok())
+                .collect(),
+            _ => {
+                let mut policy = vec![Results::Exception, Results::Retry, Results::Cancelled];
+                if flags.flunk_on_failure || flags.halt_on_failure || flags.warn_on_failure {
+                    policy.push(Results::Failure);
+                }
+                if flags.warn_on_warnings || flags.flunk_on_warnings {
+                    policy.push(Results::Warnings);
+                }
+                policy
+            }
+        };
         if policy.contains(&results) {
             self.text.push(summary);
         }

@@ -74,6 +74,9 @@ pub struct StepContext {
     /// The whole final `state_string`, when the step computed it itself (a custom step's
     /// `getResultSummary()`).
     pub(crate) summary: Option<String>,
+    /// The last `failure_reason` a command of the step ended with (`timeout`,
+    /// `max_lines_failure`...): Buildbot's `timed_out` / `max_lines_reached`.
+    pub(crate) remote_failure_reason: Option<String>,
     /// Steps this step adds to the build.
     pub(crate) added: AddedSteps,
 }
@@ -254,6 +257,9 @@ impl StepContext {
         let outcome = task
             .await
             .map_err(|e| StepError::Data(format!("remote command task failed: {e}")))??;
+        if let Some(reason) = &outcome.failure_reason {
+            self.remote_failure_reason = Some(reason.clone());
+        }
         Ok(outcome)
     }
 }
@@ -333,13 +339,15 @@ pub fn compute_result_and_termination(
     (build.worst(overall), terminate)
 }
 
-/// The step's `state_string` when it is done (Buildbot's `getResultSummary`).
+/// The step's `state_string` when it is done (Buildbot's `getResultSummary`); `failure_reason`
+/// is the one its commands ended with.
 pub fn result_summary(
     config: &StepConfig,
     step: &Step,
     props: &crate::process::properties::Properties,
     runtime_done: Option<&str>,
     results: Results,
+    failure_reason: Option<&str>,
 ) -> String {
     let render = |v: &Option<Value>| {
         v.as_ref()
@@ -353,8 +361,15 @@ pub fn result_summary(
         .or(default_done);
     let description = render(&config.description).or(default_description);
     let suffix = render(&config.description_suffix);
+    // ShellMixin steps without a descriptionDone are described by their command (a
+    // `description` alone does not count), and say "(max lines)" where others say "(max lines
+    // reached)".
+    let mut max_lines = " (max lines reached)";
     let mut summary = match (&done, step.result_summary()) {
-        (None, Some(command)) if config.description.is_none() => command,
+        (None, Some(command)) => {
+            max_lines = " (max lines)";
+            command
+        }
         _ => match done.or(description) {
             Some(text) => match suffix {
                 Some(suffix) => format!("{text} {suffix}"),
@@ -365,6 +380,11 @@ pub fn result_summary(
     };
     if results != Results::Success {
         summary = format!("{summary} ({})", results.name());
+        match failure_reason {
+            Some("timeout" | "timeout_without_output") => summary.push_str(" (timed out)"),
+            Some("max_lines_failure") => summary.push_str(max_lines),
+            _ => {}
+        }
     }
     summary
 }
