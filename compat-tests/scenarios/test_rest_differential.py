@@ -5,7 +5,8 @@ the real buildbot-worker (msgpack_experimental_v7). The same actions are driven 
 after the other so that every id comes out the same: a passing build (with skipped, hidden
 and warning steps and properties of every JSON type), a failing one and its rebuild, a
 change through the hook that builds, a Trigger and its child, a build stopped through
-JSON-RPC, and the worker paused. Then every endpoint of the spec's endpoint table (rest-api.md section 3) is
+JSON-RPC while the worker is paused and a new request waits for it and is cancelled, and a
+scheduler disabled. Then every endpoint of the spec's endpoint table (rest-api.md section 3) is
 instantiated with every object the scenario made and fetched from both masters; the answers
 must have the same status, keys, types and values once what legitimately differs is
 normalised (times, durations, the temporary directories in paths, elapsed times in log
@@ -40,7 +41,8 @@ c['change_source'] = [changes.GitPoller(repourl='file://' + os.path.join(basedir
 c['workers'] = [worker.Worker("example-worker", "pass")]
 c['protocols'] = {%(protocol)r: {'port': %(worker_port)r}}
 c['schedulers'] = [
-    schedulers.ForceScheduler(name="force", builderNames=["passing", "failing", "slow", "parent"]),
+    schedulers.ForceScheduler(name="force", builderNames=["passing", "failing", "slow", "parent"],
+                              properties=[util.StringParameter(name="extra", default="plain")]),
     schedulers.SingleBranchScheduler(name="on-main", change_filter=util.ChangeFilter(branch="main"),
                                      treeStableTimer=None, builderNames=["passing"]),
     schedulers.Triggerable(name="trig", builderNames=["child"]),
@@ -55,8 +57,9 @@ passing.addStep(steps.ShellCommand(name="skipped", command="false", doStepIf=Fal
 passing.addStep(steps.ShellCommand(name="hidden", command="true", hideStepIf=True))
 passing.addStep(steps.ShellCommand(name="warn", command="echo careful; exit 1", decodeRC={0: 0, 1: 1}))
 
+lock = util.MasterLock("single")
 failing = util.BuildFactory()
-failing.addStep(steps.ShellCommand(command="echo about to fail; exit 3"))
+failing.addStep(steps.ShellCommand(command="echo about to fail; exit 3", locks=[lock.access("exclusive")]))
 failing.addStep(steps.ShellCommand(name="never", command="true"))
 
 slow = util.BuildFactory()
@@ -220,9 +223,10 @@ def drive(web, master):
         replies.append(reply)
         return reply["result"]
 
-    for name in ("passing", "failing"):
-        force(name)
-        master.wait_for(all_complete, f"the build of {name}")
+    force("passing", username="Alice <alice@example.org>", extra="given")
+    master.wait_for(all_complete, "the build of passing")
+    force("failing")
+    master.wait_for(all_complete, "the build of failing")
     # The failing build again, through the build's `rebuild` action.
     replies.append(web.rpc("builds/2", "rebuild", {}))
     master.wait_for(lambda: len(web.get("/builds")["builds"]) == 3 and all_complete(), "the rebuild")
@@ -251,10 +255,16 @@ def drive(web, master):
         return builds[0] if status == 200 and "started" in raw else None
 
     build = master.wait_for(running_shell, "the slow step to run")
-    replies.append(web.rpc(f"builds/{build['buildid']}", "stop", {"reason": "enough"}))
-    master.wait_for(all_complete, "the stopped build")
+    # The worker paused: a new request waits for it, and is cancelled.
     replies.append(web.rpc("workers/example-worker", "pause", {"reason": "maintenance"}))
     master.wait_for(lambda: web.get("/workers")["workers"][0]["paused"], "the worker to pause")
+    _, waiting = force("passing")
+    replies.append(web.rpc(f"buildrequests/{list(waiting.values())[0]}", "cancel", {"reason": "not now"}))
+    replies.append(web.rpc(f"builds/{build['buildid']}", "stop", {"reason": "enough"}))
+    master.wait_for(all_complete, "the stopped build")
+    # A scheduler disabled (its id found by name: ids may differ).
+    on_main = [s for s in web.get("/schedulers")["schedulers"] if s["name"] == "on-main"][0]
+    replies.append(web.rpc(f"schedulers/{on_main['schedulerid']}", "enable", {"enabled": False}))
     time.sleep(1)  # nothing else happens
     return replies
 

@@ -530,7 +530,11 @@ impl Master {
                 .map(|(k, v)| (k.clone(), v.clone(), "Scheduler".to_owned())),
         );
         for name in force_property_names(&sched) {
-            if let Some(value) = params.get(&name) {
+            // A parameter the form left out has its default, as Buildbot's `getFromKwargs`.
+            let value = params
+                .get(&name)
+                .or_else(|| force_field_default(all_fields, &name));
+            if let Some(value) = value {
                 properties.push((name, value.clone(), "Force Build Form".to_owned()));
             }
         }
