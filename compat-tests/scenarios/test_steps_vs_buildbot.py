@@ -167,6 +167,8 @@ trigger.addStep(steps.Trigger(name="trigger-fail", schedulerNames=["child-fail-t
                               waitForFinish=True))
 trigger.addStep(steps.Trigger(name="trigger-nowait", schedulerNames=["child-trig"],
                               waitForFinish=False))
+trigger.addStep(steps.Trigger(name="trigger-two", schedulerNames=["child-trig", "child-trig2"],
+                              waitForFinish=True, haltOnFailure=False))
 child = util.BuildFactory()
 child.addStep(steps.ShellCommand(command=util.Interpolate("echo %(prop:greeting)s")))
 child_fail = util.BuildFactory()
@@ -260,6 +262,7 @@ c['schedulers'] = [
     schedulers.ForceScheduler(name="force", builderNames=list(factories)),
     schedulers.Triggerable(name="child-trig", builderNames=["child"]),
     schedulers.Triggerable(name="child-fail-trig", builderNames=["child-fail"]),
+    schedulers.Triggerable(name="child-trig2", builderNames=["child"]),
 ]
 factories["child"] = child
 factories["child-fail"] = child_fail
@@ -277,9 +280,9 @@ FORCED = [
     "master", "trigger", "transfer", "transfer-halt", "transfer-halt2", "fs", "cmake",
     *SOURCE_BUILDERS,
 ]
-# The forced buildsets and the trigger builder's three; then the source steps build again,
+# The forced buildsets and the trigger builder's five; then the source steps build again,
 # after a new commit, over their first checkout.
-BUILDSETS = len(FORCED) + 3
+BUILDSETS = len(FORCED) + 5
 
 
 def free_port():

@@ -40,6 +40,21 @@ impl Results {
         }
     }
 
+    /// Buildbot's `statusToString(status, count)`: the plural (`MultipleResults`) for more
+    /// than one.
+    pub fn name_for_count(self, count: usize) -> &'static str {
+        if count <= 1 {
+            return self.name();
+        }
+        match self {
+            Results::Success => "successes",
+            Results::Failure => "failures",
+            Results::Exception => "exceptions",
+            Results::Retry => "retries",
+            Results::Warnings | Results::Skipped | Results::Cancelled => self.name(),
+        }
+    }
+
     pub fn code(self) -> i64 {
         self as i64
     }
@@ -107,6 +122,16 @@ mod tests {
             Results::Cancelled.worst(Results::Exception),
             Results::Cancelled
         );
+    }
+
+    #[test]
+    fn counted_names_are_buildbots_multiple_results() {
+        assert_eq!(Results::Success.name_for_count(1), "success");
+        assert_eq!(Results::Success.name_for_count(2), "successes");
+        assert_eq!(Results::Failure.name_for_count(3), "failures");
+        assert_eq!(Results::Retry.name_for_count(2), "retries");
+        assert_eq!(Results::Skipped.name_for_count(2), "skipped");
+        assert_eq!(Results::ALL.map(Results::code), [0, 1, 2, 3, 4, 5, 6]);
     }
 
     #[test]

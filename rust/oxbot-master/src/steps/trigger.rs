@@ -252,18 +252,10 @@ impl Trigger {
             }
         }
         let mut summary = format!("triggered {triggered}");
-        for status in [
-            Results::Success,
-            Results::Warnings,
-            Results::Failure,
-            Results::Skipped,
-            Results::Exception,
-            Results::Retry,
-            Results::Cancelled,
-        ] {
+        for status in Results::ALL {
             let count = results.iter().filter(|r| **r == status).count();
             if count > 0 {
-                summary.push_str(&format!(", {count} {}", status.name()));
+                summary.push_str(&format!(", {count} {}", status.name_for_count(count)));
             }
         }
         // Buildbot's Trigger.getResultSummary: the text alone, without a results suffix.
