@@ -476,27 +476,44 @@ def differences(expected, actual):
     return out
 
 
-@pytest.mark.skipif(shutil.which("svnadmin") is None or shutil.which("cmake") is None,
-                    reason="needs subversion and cmake")
-def test_steps_match_buildbot(tmp_path):
+WORKER_ENV = {**os.environ, **GIT_ENV}
+
+
+def config_for(pb_port, www_port, repos):
+    return CONFIG.format(repos=str(repos), pb_port=pb_port, www_port=www_port)
+
+
+@pytest.fixture(scope="module")
+def buildbot_run(tmp_path_factory):
+    """The repositories, and what Buildbot 4.3 with buildbot-worker made of the config."""
+    if shutil.which("svnadmin") is None or shutil.which("cmake") is None:
+        pytest.skip("needs subversion and cmake")
     if not BUILDBOT.exists():
         pytest.fail(f"buildbot not found at {BUILDBOT}; run .ci/run")
-    repos = tmp_path / "repos"
+    root = tmp_path_factory.mktemp("steps")
+    repos = root / "repos"
     repos.mkdir()
     make_repositories(repos)
-    worker_env = {**os.environ, **GIT_ENV}
-
-    def config(pb_port, www_port, repos):
-        return CONFIG.format(repos=str(repos), pb_port=pb_port, www_port=www_port)
-
-    expected = run_platform(tmp_path / "buildbot", BUILDBOT, BUILDBOT_WORKER, ["-q"], config,
-                            repos, worker_env)
-    actual = run_platform(tmp_path / "oxbot", OXBOT, OXBOT_WORKER, [], config, repos,
-                          worker_env)
-
-    (tmp_path / "outcome.json").write_text(json.dumps({"buildbot": expected, "oxbot": actual},
-                                                      indent=1))
+    expected = run_platform(root / "buildbot", BUILDBOT, BUILDBOT_WORKER, ["-q"], config_for,
+                            repos, WORKER_ENV)
+    (root / "buildbot.json").write_text(json.dumps(expected, indent=1))
     # Buildbot itself ran every step as configured (so the comparison covers them).
     assert sorted(expected) == sorted(FORCED + ["child", "child-fail"]), expected.keys()
+    return repos, expected
+
+
+@pytest.mark.parametrize("worker", ["oxbot-worker", "buildbot-worker"])
+def test_steps_match_buildbot(buildbot_run, worker, tmp_path):
+    """oxbot with its own worker, and with the real buildbot-worker (msgpack protocol)."""
+    repos, expected = buildbot_run
+    if worker == "oxbot-worker":
+        actual = run_platform(tmp_path / "oxbot", OXBOT, OXBOT_WORKER, [], config_for, repos,
+                              WORKER_ENV)
+    else:
+        actual = run_platform(tmp_path / "oxbot", OXBOT, BUILDBOT_WORKER,
+                              ["-q", "--protocol", "msgpack_experimental_v7"], config_for,
+                              repos, WORKER_ENV)
+    (tmp_path / "outcome.json").write_text(json.dumps({"buildbot": expected, "oxbot": actual},
+                                                      indent=1))
     diff = differences(expected, actual)
     assert not diff, "\n".join(diff)
