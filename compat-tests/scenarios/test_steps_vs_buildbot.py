@@ -214,6 +214,25 @@ fs.addStep(steps.RemovePYCs())
 fs.addStep(steps.CopyDirectory(name="copy-halting", src="build/nothing", dest="build/x"))
 fs.addStep(steps.ShellCommand(name="after-halt", command="true"))
 
+transfer2 = util.BuildFactory()
+transfer2.addStep(steps.StringDownload("0123456789" * 10, workerdest="big.txt"))
+transfer2.addStep(steps.FileUpload(name="too-big", workersrc="big.txt", masterdest="up/big.txt",
+                                   maxsize=5, haltOnFailure=False))
+transfer2.addStep(steps.FileUpload(name="keepstamp", workersrc="big.txt", keepstamp=True,
+                                   masterdest="up/stamped.txt"))
+transfer2.addStep(steps.ShellCommand(command="mkdir -p z && echo z > z/z.txt"))
+transfer2.addStep(steps.DirectoryUpload(name="gz", workersrc="z", masterdest="up/z",
+                                        compress="gz"))
+transfer2.addStep(steps.JSONStringDownload({{"a": [1, 2]}}, workerdest="a.json"))
+transfer2.addStep(steps.JSONPropertiesDownload(workerdest="props.json"))
+transfer2.addStep(steps.FileDownload(name="download-new-dir", mastersrc="up/big.txt",
+                                     workerdest="new/dir/big.txt", haltOnFailure=False))
+transfer2.addStep(steps.SetPropertyFromCommand(name="stderr-prop",
+                                               command="echo out; echo err >&2",
+                                               property="both", includeStderr=True))
+transfer2.addStep(steps.SetPropertyFromCommand(name="unstripped", command="echo '  x  '",
+                                               property="unstripped", strip=False))
+
 transfer_halt = util.BuildFactory()
 transfer_halt.addStep(steps.DirectoryUpload(workersrc="nodir", masterdest="up/nodir"))
 transfer_halt.addStep(steps.ShellCommand(name="after-halt", command="true"))
@@ -245,6 +264,8 @@ git_steps = {{
     "svn-incremental": [steps.SVN(repourl=SVNREPO)],
     "svn-full": [steps.SVN(repourl=SVNREPO, mode="full", method="fresh")],
     "svn-clobber": [steps.SVN(repourl=SVNREPO, mode="full", method="clobber")],
+    "svn-clean": [steps.SVN(repourl=SVNREPO, mode="full", method="clean")],
+    "svn-copy": [steps.SVN(repourl=SVNREPO, mode="full", method="copy")],
     "svn-missing": [steps.SVN(repourl=SVNREPO + '-missing', mode="incremental")],
 }}
 
@@ -252,7 +273,7 @@ factories = {{
     "shell": shell, "shell2": shell2, "halt": halt, "sequence": sequence, "compile": compile_,
     "compile-fail": compile_fail, "compile-fail2": compile_fail2, "warnings": warnings,
     "props": props,
-    "master": master, "trigger": trigger, "transfer": transfer, "transfer-halt": transfer_halt,
+    "master": master, "trigger": trigger, "transfer": transfer, "transfer2": transfer2, "transfer-halt": transfer_halt,
     "transfer-halt2": transfer_halt2, "fs": fs, "cmake": cmake,
 }}
 for name, step_list in git_steps.items():
@@ -272,12 +293,12 @@ c['builders'] = [util.BuilderConfig(name=name, workernames=["w1"], factory=f)
 
 SOURCE_BUILDERS = [
     "git-incremental", "git-clobber", "git-fresh", "git-clean", "git-copy", "git-shallow",
-    "git-submodules", "git-missing", "git-badbranch", "git-describe", "svn-incremental", "svn-full", "svn-clobber",
-    "svn-missing",
+    "git-submodules", "git-missing", "git-badbranch", "git-describe", "svn-incremental",
+    "svn-full", "svn-clobber", "svn-clean", "svn-copy", "svn-missing",
 ]
 FORCED = [
     "shell", "shell2", "halt", "sequence", "compile", "compile-fail", "compile-fail2", "warnings", "props",
-    "master", "trigger", "transfer", "transfer-halt", "transfer-halt2", "fs", "cmake",
+    "master", "trigger", "transfer", "transfer2", "transfer-halt", "transfer-halt2", "fs", "cmake",
     *SOURCE_BUILDERS,
 ]
 # The forced buildsets and the trigger builder's five; then the source steps build again,
