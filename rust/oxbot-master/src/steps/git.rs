@@ -272,6 +272,20 @@ impl Git {
                 "git is not installed on worker".to_owned(),
             ));
         }
+        // Buildbot's `sourcedirIsPatched`: a source tree a patch was applied to is cleaned
+        // first.
+        let patched = ctx
+            .run_command(
+                RemoteCommand::new(
+                    "stat",
+                    json!({"file": format!("{workdir}/.buildbot-patched"), "logEnviron": true}),
+                ),
+                Some(&log),
+            )
+            .await?;
+        if patched.succeeded() {
+            run.check(ctx, &["clean", "-f", "-f", "-d", "-x"]).await?;
+        }
         match self.effective_method() {
             Some("clobber") => run.clobber(ctx).await?,
             Some("copy") => run.copy(ctx).await?,
@@ -644,7 +658,7 @@ impl Run<'_> {
             .run_command(
                 RemoteCommand::new(
                     "rmdir",
-                    json!({"dir": dir, "logEnviron": false, "timeout": self.git.timeout}),
+                    json!({"dir": dir, "logEnviron": true, "timeout": self.git.timeout}),
                 ),
                 Some(self.log),
             )
