@@ -42,7 +42,8 @@ c['change_source'] = [changes.GitPoller(repourl='file://' + os.path.join(basedir
 c['workers'] = [worker.Worker("example-worker", "pass")]
 c['protocols'] = {%(protocol)r: {'port': %(worker_port)r}}
 c['schedulers'] = [
-    schedulers.ForceScheduler(name="force", builderNames=["passing", "failing", "slow", "parent", "git"],
+    schedulers.ForceScheduler(name="force", builderNames=["passing", "failing", "slow", "parent", "git",
+                                                                 "incremental"],
                               properties=[util.StringParameter(name="extra", default="plain")]),
     schedulers.SingleBranchScheduler(name="on-main", change_filter=util.ChangeFilter(branch="main"),
                                      treeStableTimer=None, builderNames=["passing"]),
@@ -77,9 +78,12 @@ git = util.BuildFactory()
 git.addStep(steps.Git(repourl='file://' + os.path.join(basedir, 'repo.git'), mode='full', method='clobber',
                       progress=False))
 git.addStep(steps.ShellCommand(command="cat README"))
+incremental = util.BuildFactory()
+incremental.addStep(steps.Git(repourl='file://' + os.path.join(basedir, 'repo.git'), progress=False))
 
 c['builders'] = [
     util.BuilderConfig(name="git", workernames=["example-worker"], factory=git),
+    util.BuilderConfig(name="incremental", workernames=["example-worker"], factory=incremental),
     util.BuilderConfig(name="passing", workernames=["example-worker"], factory=passing,
                        tags=["fast"], description="always passes"),
     util.BuilderConfig(name="failing", workernames=["example-worker"], factory=failing),
@@ -235,20 +239,21 @@ def drive(web, master):
     master.wait_for(all_complete, "the build of passing")
     force("failing")
     master.wait_for(all_complete, "the build of failing")
-    force("git")
-    master.wait_for(all_complete, "the build of git")
+    for name in ("git", "incremental", "incremental"):  # a clobber, a clone, a fetch
+        force(name)
+        master.wait_for(all_complete, f"a build of {name}")
     # The failing build again, through the build's `rebuild` action.
     replies.append(web.rpc("builds/2", "rebuild", {}))
-    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 4 and all_complete(), "the rebuild")
+    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 6 and all_complete(), "the rebuild")
     replies.append(web.hook({
         "author": "Bob <bob@example.com>", "comments": "Fix the frobnicator", "revision": "abc123",
         "branch": "main", "repository": "https://git.example.invalid/demo.git", "project": "demo",
         "category": "push", "files": json.dumps(["src/frob.c"]), "when_timestamp": "1700000000",
         "properties": json.dumps({"ticket": "T-42"}),
     }))
-    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 5 and all_complete(), "the hook's build")
+    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 7 and all_complete(), "the hook's build")
     force("parent")
-    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 7 and all_complete(), "parent and child")
+    master.wait_for(lambda: len(web.get("/builds")["builds"]) == 9 and all_complete(), "parent and child")
 
     _, brids = force("slow")
     brid = list(brids.values())[0]
