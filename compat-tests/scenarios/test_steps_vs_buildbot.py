@@ -1,18 +1,25 @@
 """Every built-in step of issue 6, run on Buildbot 4.3 with the real buildbot-worker and on
-oxbot with oxbot-worker, from the same master.cfg, and compared: per builder and build the
-results and state string, per step the name, results, state string, hidden flag and log names,
-and the build's properties (paths of the two basedirs replaced by placeholders, builderid left
-out).
+oxbot (with oxbot-worker, and again with the real buildbot-worker), from the same master.cfg,
+and compared: per builder and build the results and state string; per step the name, results,
+state string, hidden flag, URLs, log names and the contents of text logs (tracebacks aside);
+the build's properties (basedir paths, ports and builder/build request ids normalised,
+builderid left out).
 
-The config has passing and failing variants wherever Buildbot's wording differs: a failing
-ShellCommand, warnOnFailure/decodeRC/doStepIf/hideStepIf/haltOnFailure/alwaysRun, Compile with
-warnings, failing SetPropertyFromCommand, MasterShellCommand, Trigger (waiting, failing child,
-not waiting), failing transfers, CMake, RemovePYCs, LogRenderable, Git modes and methods
-(clobber, fresh, clean, copy, incremental, shallow, submodules, a missing repository) and SVN.
+The config has passing and failing variants wherever Buildbot's wording differs: ShellCommand
+(failing, warnOnFailure, decodeRC, doStepIf, hideStepIf, haltOnFailure/alwaysRun, timeout,
+max_lines, descriptions, updateBuildSummaryPolicy, logfiles, a renderer or doStepIf that
+raises), ShellSequence, Configure, Compile and Test with warnings (maxWarnCount,
+warningPattern, suppressionList), SetPropertyFromCommand, SetProperty, SetProperties,
+LogRenderable, MasterShellCommand, Trigger (waiting, failing child, not waiting, two
+schedulers), the file transfers (missing sources, maxsize, urls, globs, compression, JSON),
+MakeDirectory/RemoveDirectory/CopyDirectory/FileExists, CMake, RemovePYCs, Git (incremental,
+clobber, fresh, clean, copy, shallow, submodules, getDescription, a missing repository or
+branch) and SVN (incremental, fresh, clobber, clean, copy, a missing repository); the source
+builders build twice, the second time after new commits, over their first checkout.
 RemovePYCs is compared, but not what it leaves: Buildbot 4.3 quotes its pattern inside an argv
 list, so it deletes nothing, where oxbot deletes the .pyc files (python_twisted.py says why).
-The repositories are made once with fixed commit dates, so both masters see the same
-revisions. The masters run one after the other (Buildbot first) on free ports."""
+The repositories are made once with fixed commit dates (each master gets a copy), so both see
+the same revisions. The masters run one after the other (Buildbot first) on free ports."""
 
 import json
 import os
@@ -97,6 +104,22 @@ shell2.addStep(steps.SetProperty(property="listy", value=[1, "two", {{"three": 3
 shell2.addStep(steps.ShellCommand(name="described-fail", command="exit 1",
                                   description=["checking", "things"],
                                   descriptionDone=["checked", "things"]))
+
+@util.renderer
+def boom(props):
+    raise RuntimeError("boom")
+
+
+def boom_if(step):
+    raise RuntimeError("boom")
+
+
+exc_render = util.BuildFactory()
+exc_render.addStep(steps.ShellCommand(name="render-fails", command=boom))
+exc_render.addStep(steps.ShellCommand(name="after", command="true"))
+exc_render.addStep(steps.ShellCommand(name="after-always", command="true", alwaysRun=True))
+exc_dostepif = util.BuildFactory()
+exc_dostepif.addStep(steps.ShellCommand(name="dostepif-fails", command="true", doStepIf=boom_if))
 
 halt = util.BuildFactory()
 halt.addStep(steps.ShellCommand(name="halting", command="exit 1", haltOnFailure=True))
@@ -270,7 +293,8 @@ git_steps = {{
 }}
 
 factories = {{
-    "shell": shell, "shell2": shell2, "halt": halt, "sequence": sequence, "compile": compile_,
+    "shell": shell, "shell2": shell2, "exc-render": exc_render, "exc-dostepif": exc_dostepif,
+    "halt": halt, "sequence": sequence, "compile": compile_,
     "compile-fail": compile_fail, "compile-fail2": compile_fail2, "warnings": warnings,
     "props": props,
     "master": master, "trigger": trigger, "transfer": transfer, "transfer2": transfer2, "transfer-halt": transfer_halt,
@@ -297,7 +321,7 @@ SOURCE_BUILDERS = [
     "svn-full", "svn-clobber", "svn-clean", "svn-copy", "svn-missing",
 ]
 FORCED = [
-    "shell", "shell2", "halt", "sequence", "compile", "compile-fail", "compile-fail2", "warnings", "props",
+    "shell", "shell2", "exc-render", "exc-dostepif", "halt", "sequence", "compile", "compile-fail", "compile-fail2", "warnings", "props",
     "master", "trigger", "transfer", "transfer2", "transfer-halt", "transfer-halt2", "fs", "cmake",
     *SOURCE_BUILDERS,
 ]
@@ -400,7 +424,9 @@ def outcome(web, placeholders):
     def logs(step):
         out = []
         for log in web.get(f"steps/{step['stepid']}/logs")["logs"]:
-            content = web.get_raw(f"logs/{log['logid']}/raw") if log["type"] == "t" else None
+            # Tracebacks (err.text, err.html) are Python's on one side only.
+            text = log["type"] == "t" and not log["name"].startswith("err.")
+            content = web.get_raw(f"logs/{log['logid']}/raw") if text else None
             out.append([log["name"], content] if content is not None else log["name"])
         return out
 

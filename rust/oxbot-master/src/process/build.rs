@@ -419,17 +419,17 @@ impl BuildRunner {
             Ok(_) => Map::new(),
             Err(err) => {
                 return self
-                    .fail_step(stepid, config, &StepError::Render(err))
+                    .fail_step(stepid, config, None, &StepError::Render(err))
                     .await;
             }
         };
         let step = match Step::from_config(config, &args, &name) {
             Ok(step) => step,
-            Err(err) => return self.fail_step(stepid, config, &err).await,
+            Err(err) => return self.fail_step(stepid, config, None, &err).await,
         };
         let do_step = match do_step_if(config.do_step_if.as_ref(), &props) {
             Ok(decision) => decision,
-            Err(err) => return self.fail_step(stepid, config, &err).await,
+            Err(err) => return self.fail_step(stepid, config, Some(&step), &err).await,
         };
         if !do_step {
             // Described as it would be when done (`'make all' (skipped)`), and hidden by
@@ -461,7 +461,7 @@ impl BuildRunner {
                 Ok(wants) => wants,
                 Err(err) => {
                     return self
-                        .fail_step(stepid, config, &StepError::Config(err))
+                        .fail_step(stepid, config, Some(&step), &StepError::Config(err))
                         .await;
                 }
             };
@@ -534,13 +534,7 @@ impl BuildRunner {
                 Results::Retry
             }
             Err(err) => {
-                // Buildbot's `addLogWithFailure`: the error as a text log.
-                let log = ctx.add_log_of_type("err.text", "t").await?;
-                let text = err.to_string();
-                let newline = if text.ends_with('\n') { "" } else { "\n" };
-                self.updates
-                    .append_log(log.logid, &format!("{text}{newline}"))
-                    .await?;
+                add_failure_logs(&self.updates, stepid, &err.to_string()).await?;
                 Results::Exception
             }
         };
@@ -578,18 +572,32 @@ impl BuildRunner {
         self.shared.render_context.hide_secrets(text).into_owned()
     }
 
-    /// Ends a step in EXCEPTION with the error in its `err.text` log.
+    /// Ends a step that failed to start (its rendering, doStepIf or locks) in EXCEPTION with
+    /// the error in its `err.text` and `err.html` logs. As Buildbot's, it is described as any
+    /// step ending in EXCEPTION (`step` is the step once rendered, if it got so far), but for a
+    /// feature oxbot lacks, which names itself there.
     async fn fail_step(
         &mut self,
         stepid: i64,
         config: &StepConfig,
+        step: Option<&Step>,
         err: &StepError,
     ) -> Result<bool, StepError> {
         warn!(cause = %err, "step failed to start");
-        let logid = self.updates.add_log(stepid, "err.text", "t").await?;
-        self.updates.append_log(logid, &format!("{err}\n")).await?;
-        self.updates.finish_log(logid).await?;
-        let summary = format!("{err} (exception)");
+        add_failure_logs(&self.updates, stepid, &err.to_string()).await?;
+        let summary = if let StepError::Unsupported(_) = err {
+            format!("{err} (exception)")
+        } else {
+            let props = self.shared.properties.lock().await.clone();
+            // Not rendered: renderables are no command or description.
+            let unrendered =
+                || Step::from_config(config, &config.args, &Step::default_name(&config.kind)).ok();
+            match step.cloned().or_else(unrendered) {
+                Some(step) => result_summary(config, &step, &props, None, Results::Exception, None),
+                None => "finished (exception)".to_owned(),
+            }
+        };
+        let summary = self.without_secrets(&summary);
         self.updates.set_step_state_string(stepid, &summary).await?;
         self.updates
             .finish_step(stepid, Results::Exception, false)
@@ -673,6 +681,25 @@ fn step_hidden(config: &StepConfig, props: &Properties, results: Results) -> boo
         },
         None => false,
     }
+}
+
+/// Buildbot's `addLogWithFailure`: the error as the text log `err.text` and the HTML log
+/// `err.html`, finished.
+async fn add_failure_logs(
+    updates: &Updates,
+    stepid: i64,
+    text: &str,
+) -> Result<(), oxbot_db::DbError> {
+    add_complete_log(updates, stepid, "err.text", text).await?;
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let logid = updates.add_log(stepid, "err.html", "h").await?;
+    updates
+        .append_log(logid, &format!("<pre>{escaped}</pre>\n"))
+        .await?;
+    updates.finish_log(logid).await
 }
 
 /// Buildbot's `addCompleteLog`: a text log with `text`, finished.
