@@ -174,6 +174,14 @@ props.addStep(steps.SetPropertyFromCommand(name="failing-prop", command="echo x;
                                            property="never"))
 props.addStep(steps.SetProperty(property="flavour", value=util.Interpolate("v%(prop:version)s")))
 props.addStep(steps.SetProperties(properties={{"answer": 42, "name": "deep thought"}}))
+
+
+@util.renderer
+def computed_properties(props):
+    return {{"computed": props.getProperty("buildername") + "!", "number": 7}}
+
+
+props.addStep(steps.SetProperties(name="rendered-properties", properties=computed_properties))
 props.addStep(steps.LogRenderable(content=util.Interpolate("version %(prop:version)s")))
 
 master = util.BuildFactory()
@@ -282,6 +290,12 @@ git_steps = {{
                        steps.ShellCommand(command="cat sub/lib.txt")],
     "git-missing": [steps.Git(repourl='file://' + REPOS + '/missing.git', mode="incremental")],
     "git-badbranch": [steps.Git(repourl=APP, mode="incremental", branch="nope")],
+    "git-pinned": [steps.Git(repourl=APP, mode="incremental")],
+    "git-pinned-fresh": [steps.Git(repourl=APP, mode="full", method="fresh")],
+    "git-latest": [steps.Git(repourl=APP, mode="incremental", alwaysUseLatest=True)],
+    "git-options": [steps.Git(repourl=APP, mode="full", method="clobber", progress=True,
+                              retryFetch=True, clobberOnFailure=True, timeout=300)],
+    "svn-pinned": [steps.SVN(repourl=SVNREPO)],
     "git-describe": [steps.Git(repourl=APP, mode="full", method="clobber",
                                getDescription={{"always": True}}, branch="master")],
     "svn-incremental": [steps.SVN(repourl=SVNREPO)],
@@ -317,7 +331,8 @@ c['builders'] = [util.BuilderConfig(name=name, workernames=["w1"], factory=f)
 
 SOURCE_BUILDERS = [
     "git-incremental", "git-clobber", "git-fresh", "git-clean", "git-copy", "git-shallow",
-    "git-submodules", "git-missing", "git-badbranch", "git-describe", "svn-incremental",
+    "git-submodules", "git-missing", "git-badbranch", "git-pinned", "git-pinned-fresh",
+    "git-latest", "git-options", "svn-pinned", "git-describe", "svn-incremental",
     "svn-full", "svn-clobber", "svn-clean", "svn-copy", "svn-missing",
 ]
 FORCED = [
@@ -389,12 +404,12 @@ class Web:
         with urllib.request.urlopen(self.url + path, timeout=30) as resp:
             return resp.read().decode()
 
-    def force(self, builder):
+    def force(self, builder, **fields):
         builderid = next(b["builderid"] for b in self.get("builders")["builders"]
                          if b["name"] == builder)
         body = json.dumps({"jsonrpc": "2.0", "method": "force", "id": 1,
                            "params": {"builderid": str(builderid), "reason": "test",
-                                      "owner": "tester"}}).encode()
+                                      "owner": "tester", **fields}}).encode()
         req = urllib.request.Request(self.url + "forceschedulers/force", data=body,
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as resp:
@@ -485,9 +500,14 @@ def run_platform(root, master_bin, worker_bin, worker_flags, config, repos, work
         for builder in FORCED:
             web.force(builder)
         web.wait_for(lambda: completed(BUILDSETS), "every buildset to complete")
+        first = run(["git", "--git-dir", root / "repos" / "app.git", "rev-parse", "master"],
+                    check=True).stdout.strip()
         add_commits(root / "repos")
+        # The pinned builders build the first revision again (the force form's revision).
+        pinned = {"git-pinned": first, "git-pinned-fresh": first, "git-latest": first,
+                  "svn-pinned": "1"}
         for builder in SOURCE_BUILDERS:
-            web.force(builder)
+            web.force(builder, **({"revision": pinned[builder]} if builder in pinned else {}))
         web.wait_for(lambda: completed(BUILDSETS + len(SOURCE_BUILDERS)),
                      "the second source builds to complete")
         return outcome(web, {worker: "<WORKER>", basedir: "<MASTER>", root / "repos": "<REPOS>",
