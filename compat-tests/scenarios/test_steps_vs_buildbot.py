@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import socket
+import time
 import urllib.request
 
 import pytest
@@ -120,6 +121,15 @@ exc_render.addStep(steps.ShellCommand(name="after", command="true"))
 exc_render.addStep(steps.ShellCommand(name="after-always", command="true", alwaysRun=True))
 exc_dostepif = util.BuildFactory()
 exc_dostepif.addStep(steps.ShellCommand(name="dostepif-fails", command="true", doStepIf=boom_if))
+
+stoppable = util.BuildFactory()
+stoppable.addStep(steps.ShellCommand(name="long", command="sleep 60"))
+stoppable.addStep(steps.ShellCommand(name="after-stop", command="true"))
+stoppable.addStep(steps.ShellCommand(name="always-after-stop", command="true", alwaysRun=True))
+master_stoppable = util.BuildFactory()
+# A list, so the signal reaches sleep itself (a shell would leave it holding the output open).
+master_stoppable.addStep(steps.MasterShellCommand(name="long-on-master",
+                                                  command=["sleep", "60"]))
 
 halt = util.BuildFactory()
 halt.addStep(steps.ShellCommand(name="halting", command="exit 1", haltOnFailure=True))
@@ -308,7 +318,7 @@ git_steps = {{
 
 factories = {{
     "shell": shell, "shell2": shell2, "exc-render": exc_render, "exc-dostepif": exc_dostepif,
-    "halt": halt, "sequence": sequence, "compile": compile_,
+    "stoppable": stoppable, "master-stoppable": master_stoppable, "halt": halt, "sequence": sequence, "compile": compile_,
     "compile-fail": compile_fail, "compile-fail2": compile_fail2, "warnings": warnings,
     "props": props,
     "master": master, "trigger": trigger, "transfer": transfer, "transfer2": transfer2, "transfer-halt": transfer_halt,
@@ -336,7 +346,8 @@ SOURCE_BUILDERS = [
     "svn-full", "svn-clobber", "svn-clean", "svn-copy", "svn-missing",
 ]
 FORCED = [
-    "shell", "shell2", "exc-render", "exc-dostepif", "halt", "sequence", "compile", "compile-fail", "compile-fail2", "warnings", "props",
+    "shell", "shell2", "exc-render", "exc-dostepif", "stoppable", "master-stoppable", "halt",
+    "sequence", "compile", "compile-fail", "compile-fail2", "warnings", "props",
     "master", "trigger", "transfer", "transfer2", "transfer-halt", "transfer-halt2", "fs", "cmake",
     *SOURCE_BUILDERS,
 ]
@@ -415,6 +426,28 @@ class Web:
         with urllib.request.urlopen(req, timeout=30) as resp:
             reply = json.loads(resp.read())
         assert "result" in reply, reply
+
+    def stop_when_running(self, builder, step):
+        """Stops the build of `builder` once its step `step` runs."""
+
+        def running():
+            builderid = next(b["builderid"] for b in self.get("builders")["builders"]
+                             if b["name"] == builder)
+            for build in self.get(f"builders/{builderid}/builds")["builds"]:
+                steps = self.get(f"builds/{build['buildid']}/steps")["steps"]
+                if any(s["name"] == step and s["started_at"] and not s["complete"]
+                       for s in steps):
+                    return build["buildid"]
+            return None
+
+        buildid = self.wait_for(running, f"{builder}'s step {step} to run")
+        time.sleep(1)
+        body = json.dumps({"jsonrpc": "2.0", "method": "stop", "id": 1,
+                           "params": {"reason": "stopped by the test"}}).encode()
+        req = urllib.request.Request(self.url + f"builds/{buildid}", data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert "result" in json.loads(resp.read())
 
     def wait_for(self, predicate, what):
         return wait_until(predicate, what, self.log, timeout=240)
@@ -499,6 +532,8 @@ def run_platform(root, master_bin, worker_bin, worker_flags, config, repos, work
                      "the worker to connect")
         for builder in FORCED:
             web.force(builder)
+        web.stop_when_running("stoppable", "long")
+        web.stop_when_running("master-stoppable", "long-on-master")
         web.wait_for(lambda: completed(BUILDSETS), "every buildset to complete")
         first = run(["git", "--git-dir", root / "repos" / "app.git", "rev-parse", "master"],
                     check=True).stdout.strip()

@@ -490,11 +490,19 @@ impl BuildRunner {
         self.updates
             .set_step_state_string(stepid, &current_summary(config, &step, &props))
             .await?;
+        // A stop interrupts the step then running; an alwaysRun step that starts after it runs
+        // as any other (Buildbot's new step is not `stopped`).
+        let stopped_before = self.stopped.borrow().is_some();
+        let (_not_stopping, not_stopped) = watch::channel(None);
         let mut ctx = StepContext {
             build: self.shared.clone(),
             updates: self.updates.clone(),
             stepid,
-            interrupt: self.stopped.clone(),
+            interrupt: if stopped_before {
+                not_stopped
+            } else {
+                self.stopped.clone()
+            },
             logs: Vec::new(),
             description_done: None,
             summary: None,
@@ -539,7 +547,8 @@ impl BuildRunner {
             }
         };
         // Buildbot: a stopped step ends CANCELLED, or EXCEPTION unless it was RETRY.
-        let results = match (self.stopped.borrow().is_some(), results) {
+        let stopped_while_running = !stopped_before && self.stopped.borrow().is_some();
+        let results = match (stopped_while_running, results) {
             (true, Results::Retry | Results::Cancelled) | (false, _) => results,
             (true, _) => Results::Exception,
         };

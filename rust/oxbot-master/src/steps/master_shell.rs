@@ -20,6 +20,8 @@ pub struct MasterShellCommand {
     env: Option<Map<String, Value>>,
     workdir: Option<String>,
     log_environ: bool,
+    /// `interruptSignal`: what a stop sends the process (Buildbot's default `KILL`).
+    interrupt_signal: String,
 }
 
 /// Python's `repr()` of a str.
@@ -58,6 +60,7 @@ impl MasterShellCommand {
                 .get("logEnviron")
                 .and_then(Value::as_bool)
                 .unwrap_or(true),
+            interrupt_signal: arg_str(args, "interruptSignal").unwrap_or_else(|| "KILL".to_owned()),
         })
     }
 
@@ -146,13 +149,28 @@ impl MasterShellCommand {
         let mut stdout = child.stdout.take().expect("piped");
         let mut stderr = child.stderr.take().expect("piped");
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let status = tokio::select! {
-            status = async {
+        let pid = child.id();
+        let status = {
+            let finished = async {
                 let _ = tokio::join!(stdout.read_to_end(&mut out), stderr.read_to_end(&mut err));
                 child.wait().await
-            } => status.map_err(|e| StepError::Data(e.to_string()))?,
-            _ = ctx.interrupt.changed() => {
-                return Ok(Results::Cancelled);
+            };
+            tokio::pin!(finished);
+            // Buildbot's interrupt(): the process gets `interruptSignal`, and the step ends as the
+            // process does ("killed (9)"; the build makes a stopped step EXCEPTION).
+            let mut signalled = false;
+            loop {
+                tokio::select! {
+                    status = &mut finished => break status.map_err(|e| StepError::Data(e.to_string()))?,
+                    changed = ctx.interrupt.changed(), if !signalled => {
+                        signalled = true;
+                        if changed.is_ok()
+                            && let Some(pid) = pid
+                        {
+                            send_signal(pid, &self.interrupt_signal).await;
+                        }
+                    }
+                }
             }
         };
         for (prefix, bytes) in [('o', &out), ('e', &err)] {
@@ -182,6 +200,18 @@ impl MasterShellCommand {
                 Ok(Results::Failure)
             }
         }
+    }
+}
+
+/// Sends the signal named as Buildbot names it (`KILL`, `TERM`, `INT`...) to a process.
+async fn send_signal(pid: u32, signal: &str) {
+    let result = tokio::process::Command::new("kill")
+        .arg(format!("-{}", signal.trim_start_matches("SIG")))
+        .arg(pid.to_string())
+        .status()
+        .await;
+    if let Err(err) = result {
+        tracing::warn!(cause = %err, pid, signal, "could not signal the MasterShellCommand");
     }
 }
 
