@@ -748,8 +748,10 @@ impl BuildEnd {
     }
 }
 
-/// The properties a build starts with, by Buildbot's precedence (global, builder, worker,
-/// buildset, then the build's own).
+/// The properties a build starts with, in Buildbot's order (`setup_properties_known_before_
+/// build_starts`, each source overriding the ones before): global, the changes', the request's
+/// (scheduler, force form), the builder's (`defaultProperties` only where unset), the
+/// worker's, then the build's own.
 fn build_properties(
     builder: &BuilderConfig,
     global: &Map<String, Value>,
@@ -761,9 +763,17 @@ fn build_properties(
 ) -> Properties {
     let mut props = Properties::with_callbacks(callbacks);
     props.update_from_map(global, "Global");
-    props.update_from_map(&builder.properties, "Builder");
+    for (name, value, source) in request.change_properties.iter().chain(&request.properties) {
+        props.set(name, value.clone(), source);
+    }
     props.set("buildername", Value::from(builder.name.clone()), "Builder");
     props.set("builderid", Value::from(request.builderid), "Builder");
+    props.update_from_map(&builder.properties, "Builder");
+    for (name, value) in &builder.default_properties {
+        if !props.has(name) {
+            props.set(name, value.clone(), "Builder");
+        }
+    }
     props.update_from_map(worker_properties, "Worker");
     for (name, value) in worker.properties() {
         props.set(&name, value, "Worker");
@@ -773,9 +783,6 @@ fn build_properties(
         Value::from(worker.builder_dir(&builder.name)),
         "Worker",
     );
-    for (name, value, source) in request.change_properties.iter().chain(&request.properties) {
-        props.set(name, value.clone(), source);
-    }
     props.set("buildnumber", Value::from(number), "Build");
     if let Some(ss) = request.sourcestamps.first() {
         props.set(
