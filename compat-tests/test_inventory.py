@@ -6,7 +6,19 @@ import shutil
 
 import pytest
 
-from conftest import BUILDBOT_WORKER, OXBOT, SHARED, Master, run
+from conftest import BUILDBOT_WORKER, OXBOT, ROOT, SHARED, Master, run
+
+# c01 and c04 name the waterfall, console and grid plugins: Buildbot 4.3 refuses to start
+# without them, and so does oxbot. As a user would, the masters here run with the virtualenv
+# of oxbot's Python that holds them (made by .ci/run).
+VENV_UI = ROOT / "compat-tests" / ".venv-ui"
+
+
+@pytest.fixture(autouse=True)
+def www_plugins(monkeypatch):
+    if not (VENV_UI / "bin" / "python").exists():
+        pytest.fail(f"no {VENV_UI} (buildbot-www and its plugins for oxbot's Python); run .ci/run")
+    monkeypatch.setenv("VIRTUAL_ENV", str(VENV_UI))
 
 BUILDBOT_PYTHON = BUILDBOT_WORKER.parent / "python"
 
