@@ -17,7 +17,8 @@ const { chromium } = require('playwright-core');
 
 const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const base = plan.base;
-const TIMEOUT = 20000;
+// Generous: on a loaded 2-core machine a page can take tens of seconds to draw.
+const TIMEOUT = 60000;
 
 // Requests the packages themselves make fail the same way on Buildbot: grid_view ships no
 // styles.css, while the UI asks every plugin for one.
