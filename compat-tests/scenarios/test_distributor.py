@@ -4,6 +4,8 @@ properties, and a worker put in quarantine), `collapseRequests` callables readin
 API, and request priorities from the force form. Requests are queued while no worker is
 connected, so the order in which they are then built shows the hooks' choices."""
 
+import time
+
 from conftest import OXBOT_WORKER, dedent, master_fixture, run
 
 CONFIG = dedent(
@@ -114,6 +116,9 @@ def test_hooks_choose_order_workers_and_collapsing(master, tmp_path):
         merged_x1 = force(master, "merging", reason="x")
         merged_x2 = force(master, "merging", reason="x")
         merged_y = force(master, "merging", reason="y")
+        # Let the passes the forces started finish: a pass that began before the worker came
+        # finds it for the builders it reaches after it attached, whatever their order.
+        time.sleep(1)
         workers.append(start_worker(master, tmp_path, "w1"))
 
         # prioritizeBuilders puts "urgent" (queued last) first; nextBuild takes the newest
