@@ -121,10 +121,11 @@ async function main() {
     'log-live',
     `builders/${plan.slow.id}/builds/${plan.slow.number}/steps/1/logs/stdio`,
     async () => {
-      await text('line 1');
-      // The viewer draws only the lines in view; its scroll height is the log's length, and it
-      // grows as lines arrive.
+      // The viewer draws only the lines in view (the command's header, with the environment,
+      // may fill the screen); its scroll height is the log's length, and it grows as lines
+      // arrive.
       const area = page.locator('.bb-logviewer-text-area');
+      await area.waitFor({ timeout: TIMEOUT });
       const height = await area.evaluate((el) => el.scrollHeight);
       await page.waitForFunction(
         (h) => document.querySelector('.bb-logviewer-text-area').scrollHeight > h + 50,
