@@ -109,6 +109,26 @@ def run_scenario(basedir, start_master, stop_master, start_worker, log):
         stop_master()
 
 
+def run_on(master_bin, worker_bin, worker_flags, basedir):
+    """The scenario on one implementation: its master and its worker (`worker_flags` for
+    `create-worker`)."""
+    assert run([master_bin, "create-master", "-q", basedir]).returncode == 0
+
+    def start_worker(workerdir, name):
+        result = run([worker_bin, "create-worker", *worker_flags, workerdir, "127.0.0.1:9989",
+                      name, "pw"])
+        assert result.returncode == 0, result.stderr
+        assert run([worker_bin, "start", workerdir]).returncode == 0
+        return [worker_bin, "stop", workerdir]
+
+    def start_master():
+        result = run([master_bin, "start", basedir])
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return run_scenario(basedir, start_master, lambda: run([master_bin, "stop", basedir]),
+                        start_worker, lambda: (basedir / "twistd.log").read_text())
+
+
 @pytest.fixture
 def app_dirs(tmp_path):
     dirs = {}
@@ -122,39 +142,8 @@ def test_c02_release_change_builds_both_platforms_and_publishes(app_dirs):
     if not BUILDBOT.exists():
         pytest.fail(f"buildbot not found at {BUILDBOT}; run .ci/run")
 
-    bb_dir = app_dirs["buildbot"]
-    assert run([BUILDBOT, "create-master", "-q", bb_dir]).returncode == 0
-
-    def bb_start_worker(basedir, name):
-        result = run([BUILDBOT_WORKER, "create-worker", "-q", basedir, "127.0.0.1:9989", name, "pw"])
-        assert result.returncode == 0, result.stderr
-        assert run([BUILDBOT_WORKER, "start", basedir]).returncode == 0
-        return [BUILDBOT_WORKER, "stop", basedir]
-
-    def bb_start():
-        result = run([BUILDBOT, "start", bb_dir])
-        assert result.returncode == 0, result.stdout + result.stderr
-
-    expected, bb_changes = run_scenario(
-        bb_dir, bb_start, lambda: run([BUILDBOT, "stop", bb_dir]), bb_start_worker,
-        lambda: (bb_dir / "twistd.log").read_text())
-
-    ox_dir = app_dirs["oxbot"]
-    assert run([OXBOT, "create-master", "-q", ox_dir]).returncode == 0
-
-    def ox_start_worker(basedir, name):
-        result = run([OXBOT_WORKER, "create-worker", basedir, "127.0.0.1:9989", name, "pw"])
-        assert result.returncode == 0, result.stderr
-        assert run([OXBOT_WORKER, "start", basedir]).returncode == 0
-        return [OXBOT_WORKER, "stop", basedir]
-
-    def ox_start():
-        result = run([OXBOT, "start", ox_dir])
-        assert result.returncode == 0, result.stdout + result.stderr
-
-    actual, ox_changes = run_scenario(
-        ox_dir, ox_start, lambda: run([OXBOT, "stop", ox_dir]), ox_start_worker,
-        lambda: (ox_dir / "twistd.log").read_text())
+    expected, bb_changes = run_on(BUILDBOT, BUILDBOT_WORKER, ["-q"], app_dirs["buildbot"])
+    actual, ox_changes = run_on(OXBOT, OXBOT_WORKER, [], app_dirs["oxbot"])
 
     # The revision differs (each run makes its repository); the rest must not.
     for builds in (expected, actual):

@@ -169,16 +169,8 @@ impl Updates {
         value: &Value,
         source: &str,
     ) -> Result<(), DbError> {
-        self.db
-            .set_build_property(buildid, name, value, source)
-            .await?;
-        let mut props = Map::new();
-        props.insert(name.to_owned(), json!([value, source]));
-        self.mq.publish(
-            key(&[&"builds", &buildid, &"properties", &"update"]),
-            Value::Object(props),
-        );
-        Ok(())
+        self.set_build_properties(buildid, &[(name, value, source)])
+            .await
     }
 
     /// Buildbot's `setBuildProperties`: writes the properties and publishes one
