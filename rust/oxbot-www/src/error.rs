@@ -29,9 +29,6 @@ impl IntoResponse for ApiError {
                 format!("not found while getting {what}"),
             ),
             ApiError::Data(DataError::BadQuery(message)) => (StatusCode::BAD_REQUEST, message),
-            ApiError::Data(err @ DataError::Unsupported(_)) => {
-                (StatusCode::NOT_IMPLEMENTED, err.to_string())
-            }
             ApiError::Data(DataError::Internal(message)) => {
                 tracing::error!(cause = %message, "REST request failed");
                 (

@@ -349,10 +349,11 @@ async fn errors_as_buildbot_answers_them() {
             StatusCode::BAD_REQUEST,
             "this is not a collection",
         ),
+        // Buildbot registers no log contents under a builder named by name.
         (
-            "/api/v2/application.spec",
-            StatusCode::NOT_IMPLEMENTED,
-            "application.spec is not supported by oxbot yet",
+            "/api/v2/builders/runtests/builds/1/steps/compile/logs/stdio/contents",
+            StatusCode::NOT_FOUND,
+            "Invalid path: builders/runtests/builds/1/steps/compile/logs/stdio/contents",
         ),
     ];
     for (uri, status, message) in cases {
@@ -411,6 +412,28 @@ async fn errors_as_buildbot_answers_them() {
     let reply = send(&app, request).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.json(), json!({"error": "invalid HTTP method"}));
+}
+
+/// `/application.spec` is a collection like the others (the whole answer is compared with
+/// Buildbot's in `golden.rs`): one object per pattern, filtered and selected by the query.
+#[tokio::test]
+async fn application_spec_is_a_collection_of_patterns() {
+    let (app, _, _) = app().await;
+    let body = get(&app, "/api/v2/application.spec").await.json();
+    let specs = body["specs"].as_array().unwrap();
+    assert_eq!(body["meta"], json!({"total": specs.len()}));
+    let reply = get(
+        &app,
+        "/api/v2/application.spec?plural=builders&field=path&field=plural&order=-path&limit=2",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(
+        reply.json(),
+        json!({"specs": [{"path": "workers/n:workerid/builders", "plural": "builders"},
+                         {"path": "projects/n:projectid/builders", "plural": "builders"}],
+               "meta": {"total": 7}})
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //! `builders/1/builds` is matched against Buildbot's path patterns ([`route`]) and resolves
 //! to a collection or a single resource, whose objects carry exactly Buildbot 4.3's field
 //! names, value types and nulls; a [`ResultSpec`] then filters, orders and pages them.
-//! `oxbot-www` turns the result into HTTP.
+//! `oxbot-www` turns the result into HTTP. `application.spec` describes every pattern with
+//! its type's fields ([`spec`]).
 //!
 //! Force schedulers are not in the database: the engine hands their resources over as JSON
 //! ([`DataApi::set_forceschedulers`], replaced on reconfig), each with Buildbot's fields
@@ -12,6 +13,7 @@ pub mod pyjson;
 pub(crate) mod resources;
 pub mod resultspec;
 mod route;
+mod spec;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -20,7 +22,7 @@ use futures_util::{StreamExt as _, TryStreamExt as _};
 use oxbot_db::{BuildFilter, BuildRequestFilter, ClaimFilter, Db, DbError, WorkerFilter};
 use serde_json::{Map, Value, json};
 
-pub use resources::{Field, FieldType, ResourceType};
+pub use resources::{EntityType, Field, FieldType, ResourceType};
 pub use resultspec::{Backing, QueryParams, ResultSpec};
 pub use route::{BuildRef, BuilderRef, LogRef, Route, StepRef, route};
 
@@ -36,9 +38,6 @@ pub enum DataError {
     /// The query is malformed (Buildbot's 400 messages).
     #[error("{0}")]
     BadQuery(String),
-    /// A Buildbot endpoint oxbot does not serve yet, named.
-    #[error("{0} is not supported by oxbot yet")]
-    Unsupported(&'static str),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -623,7 +622,7 @@ impl DataApi {
                 "{} (oxbot records none)",
                 rtype.plural()
             ))),
-            Route::Unsupported(what) => Err(DataError::Unsupported(what)),
+            Route::Spec => memory(spec::application_spec()),
             Route::LogContents(_) | Route::LogRaw { .. } => Err(DataError::Internal(
                 "log content routes are read apart".into(),
             )),

@@ -1,5 +1,6 @@
 //! Resource objects with Buildbot 4.3's field names and types (its `data/*.py` entity types),
-//! built from database rows.
+//! built from database rows. The entity types and their fields' declared types are the data
+//! from which `/application.spec` is generated ([`super::spec`]).
 
 use std::collections::BTreeMap;
 
@@ -33,6 +34,8 @@ pub enum ResourceType {
     /// `/builds/N/property_list`: one object per property, the value JSON-encoded.
     PropertyList,
     RootLink,
+    /// `/application.spec`: one object per path pattern.
+    Spec,
     /// Objects oxbot never records (no step of oxbot's stores build data or test results,
     /// and codebase tracking is not supported): their collections are empty.
     BuildData,
@@ -45,23 +48,38 @@ pub enum ResourceType {
 }
 
 /// A field's declared type (Buildbot's `data/types.py`), which decides how a query value is
-/// parsed.
+/// parsed and how `/application.spec` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
     Integer,
     /// Epoch seconds on the wire.
     DateTime,
     String,
+    /// Bytes, sent as text.
+    Binary,
     /// `^[a-zA-Z_-][a-zA-Z0-9._-]*$`, at most 50 characters.
     Identifier,
     Boolean,
     /// A list; query values are single elements of this type.
     List(&'static FieldType),
-    /// JSON objects, embedded entities and sourced properties: not filterable.
-    Object,
+    /// Any JSON object: not filterable.
+    JsonObject,
+    /// Properties as `name -> [value, source]`: not filterable.
+    SourcedProperties,
+    /// An object embedded with its own fields: not filterable.
+    Entity(&'static EntityType),
 }
 
-/// A field of a resource type: name, type, and whether it may be `null`.
+/// An object type with named fields (Buildbot's `types.Entity`): a resource type's objects, or
+/// objects embedded in them (a source stamp's patch, a step's URLs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntityType {
+    pub name: &'static str,
+    /// In Buildbot's declaration order.
+    pub fields: &'static [Field],
+}
+
+/// A field of an entity type: name, type, and whether Buildbot declares it may be `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     pub name: &'static str,
@@ -85,221 +103,332 @@ const fn null(name: &'static str, ty: FieldType) -> Field {
     }
 }
 
-use FieldType::{Boolean, DateTime, Identifier, Integer, List, Object, String as Str};
+use FieldType::{
+    Binary, Boolean, DateTime, Entity, Identifier, Integer, JsonObject, List, SourcedProperties,
+    String as Str,
+};
 
-const BUILDER: &[Field] = &[
-    f("builderid", Integer),
-    f("name", Str),
-    f("masterids", List(&Integer)),
-    null("description", Str),
-    null("description_format", Str),
-    null("description_html", Str),
-    null("projectid", Integer),
-    f("tags", List(&Str)),
-];
-const BUILD: &[Field] = &[
-    f("buildid", Integer),
-    f("number", Integer),
-    f("builderid", Integer),
-    f("buildrequestid", Integer),
-    f("workerid", Integer),
-    f("masterid", Integer),
-    f("started_at", DateTime),
-    f("complete", Boolean),
-    null("complete_at", DateTime),
-    f("locks_duration_s", Integer),
-    null("results", Integer),
-    f("state_string", Str),
-    null("properties", Object),
-];
-const STEP: &[Field] = &[
-    f("stepid", Integer),
-    f("number", Integer),
-    f("name", Identifier),
-    f("buildid", Integer),
-    null("started_at", DateTime),
-    null("locks_acquired_at", DateTime),
-    f("complete", Boolean),
-    null("complete_at", DateTime),
-    null("results", Integer),
-    f("state_string", Str),
-    f("urls", List(&Object)),
-    f("hidden", Boolean),
-];
-const LOG: &[Field] = &[
-    f("logid", Integer),
-    f("name", Str),
-    f("slug", Identifier),
-    f("stepid", Integer),
-    f("complete", Boolean),
-    f("num_lines", Integer),
-    f("type", Identifier),
-];
-const LOGCHUNK: &[Field] = &[
-    f("logid", Integer),
-    f("firstline", Integer),
-    f("content", Str),
-];
-const WORKER: &[Field] = &[
-    f("workerid", Integer),
-    f("name", Str),
-    f("connected_to", List(&Object)),
-    f("configured_on", List(&Object)),
-    f("workerinfo", Object),
-    f("paused", Boolean),
-    null("pause_reason", Str),
-    f("graceful", Boolean),
-];
-const MASTER: &[Field] = &[
-    f("masterid", Integer),
-    f("name", Str),
-    f("active", Boolean),
-    f("last_active", DateTime),
-];
-const BUILDREQUEST: &[Field] = &[
-    f("buildrequestid", Integer),
-    f("buildsetid", Integer),
-    f("builderid", Integer),
-    f("priority", Integer),
-    f("claimed", Boolean),
-    null("claimed_at", DateTime),
-    null("claimed_by_masterid", Integer),
-    f("complete", Boolean),
-    null("results", Integer),
-    f("submitted_at", DateTime),
-    null("complete_at", DateTime),
-    f("waited_for", Boolean),
-    null("properties", Object),
-];
-const BUILDSET: &[Field] = &[
-    f("bsid", Integer),
-    null("external_idstring", Str),
-    f("reason", Str),
-    null("rebuilt_buildid", Integer),
-    f("submitted_at", Integer),
-    f("complete", Boolean),
-    null("complete_at", Integer),
-    null("results", Integer),
-    f("sourcestamps", List(&Object)),
-    null("parent_buildid", Integer),
-    null("parent_relationship", Str),
-];
-const SOURCESTAMP: &[Field] = &[
-    f("ssid", Integer),
-    null("revision", Str),
-    null("branch", Str),
-    f("repository", Str),
-    f("project", Str),
-    f("codebase", Str),
-    null("patch", Object),
-    f("created_at", DateTime),
-];
-const FORCESCHEDULER: &[Field] = &[
-    f("name", Identifier),
-    f("button_name", Str),
-    f("label", Str),
-    f("builder_names", List(&Identifier)),
-    f("enabled", Boolean),
-    f("all_fields", List(&Object)),
-];
-const SCHEDULER: &[Field] = &[
-    f("schedulerid", Integer),
-    f("name", Str),
-    f("enabled", Boolean),
-    null("master", Object),
-];
-// `committer` is declared a string but Buildbot sends null when it is unknown.
-const CHANGE: &[Field] = &[
-    f("changeid", Integer),
-    f("parent_changeids", List(&Integer)),
-    f("author", Str),
-    null("committer", Str),
-    f("files", List(&Str)),
-    f("comments", Str),
-    null("revision", Str),
-    f("when_timestamp", Integer),
-    null("branch", Str),
-    null("category", Str),
-    null("revlink", Str),
-    f("properties", Object),
-    f("repository", Str),
-    f("project", Str),
-    f("codebase", Str),
-    f("sourcestamp", Object),
-];
-const CHANGESOURCE: &[Field] = &[
-    f("changesourceid", Integer),
-    f("name", Str),
-    null("master", Object),
-];
-const PROJECT: &[Field] = &[
-    f("projectid", Integer),
-    f("name", Identifier),
-    f("slug", Identifier),
-    null("active", Boolean),
-    null("description", Str),
-    null("description_format", Str),
-    null("description_html", Str),
-];
-const PROPERTY_LIST: &[Field] = &[f("name", Str), f("source", Str), f("value", Object)];
-const ROOTLINK: &[Field] = &[f("name", Str)];
-const BUILD_DATA: &[Field] = &[
-    f("buildid", Integer),
-    f("name", Str),
-    f("length", Integer),
-    null("value", Str),
-    f("source", Str),
-];
-const TEST_RESULT_SET: &[Field] = &[
-    f("test_result_setid", Integer),
-    f("builderid", Integer),
-    f("buildid", Integer),
-    f("stepid", Integer),
-    null("description", Str),
-    f("category", Str),
-    f("value_unit", Str),
-    null("tests_passed", Integer),
-    null("tests_failed", Integer),
-    f("complete", Boolean),
-];
-const TEST_RESULT: &[Field] = &[
-    f("test_resultid", Integer),
-    f("builderid", Integer),
-    f("test_result_setid", Integer),
-    null("test_name", Str),
-    null("test_code_path", Str),
-    null("line", Integer),
-    null("duration_ns", Integer),
-    f("value", Str),
-];
-const CODEBASE: &[Field] = &[
-    f("codebaseid", Integer),
-    f("projectid", Integer),
-    f("name", Identifier),
-    f("slug", Identifier),
-];
-const COMMIT: &[Field] = &[
-    f("commitid", Integer),
-    f("codebaseid", Integer),
-    f("author", Str),
-    null("committer", Str),
-    f("comments", Str),
-    f("when_timestamp", Integer),
-    f("revision", Str),
-    null("parent_commitid", Integer),
-];
-const COMMIT_GRAPH: &[Field] = &[
-    f("common", Integer),
-    f("to1", List(&Integer)),
-    f("to2", List(&Integer)),
-];
-const BRANCH: &[Field] = &[
-    f("branchid", Integer),
-    f("codebaseid", Integer),
-    f("name", Str),
-    f("commitid", Integer),
-    f("last_timestamp", Integer),
-];
+/// A step's `urls` item.
+const URL: EntityType = EntityType {
+    name: "Url",
+    fields: &[f("name", Str), f("url", Str)],
+};
+/// A worker's `connected_to` item.
+const MASTER_ID: EntityType = EntityType {
+    name: "master_id",
+    fields: &[f("masterid", Integer)],
+};
+/// A worker's `configured_on` item.
+const MASTER_BUILDER: EntityType = EntityType {
+    name: "master_builder",
+    fields: &[f("masterid", Integer), f("builderid", Integer)],
+};
+/// A source stamp's patch.
+const PATCH: EntityType = EntityType {
+    name: "patch",
+    fields: &[
+        f("patchid", Integer),
+        f("body", Binary),
+        f("level", Integer),
+        f("subdir", Str),
+        f("author", Str),
+        f("comment", Str),
+    ],
+};
+const SPEC: EntityType = EntityType {
+    name: "spec",
+    fields: &[
+        f("path", Str),
+        f("type", Str),
+        f("plural", Str),
+        f("type_spec", JsonObject),
+    ],
+};
+const BUILDER: EntityType = EntityType {
+    name: "builder",
+    fields: &[
+        f("builderid", Integer),
+        f("name", Str),
+        f("masterids", List(&Integer)),
+        null("description", Str),
+        null("description_format", Str),
+        null("description_html", Str),
+        null("projectid", Integer),
+        f("tags", List(&Str)),
+    ],
+};
+const BUILD: EntityType = EntityType {
+    name: "build",
+    fields: &[
+        f("buildid", Integer),
+        f("number", Integer),
+        f("builderid", Integer),
+        f("buildrequestid", Integer),
+        f("workerid", Integer),
+        f("masterid", Integer),
+        f("started_at", DateTime),
+        f("complete", Boolean),
+        null("complete_at", DateTime),
+        f("locks_duration_s", Integer),
+        null("results", Integer),
+        f("state_string", Str),
+        null("properties", SourcedProperties),
+    ],
+};
+const STEP: EntityType = EntityType {
+    name: "step",
+    fields: &[
+        f("stepid", Integer),
+        f("number", Integer),
+        f("name", Identifier),
+        f("buildid", Integer),
+        null("started_at", DateTime),
+        null("locks_acquired_at", DateTime),
+        f("complete", Boolean),
+        null("complete_at", DateTime),
+        null("results", Integer),
+        f("state_string", Str),
+        f("urls", List(&Entity(&URL))),
+        f("hidden", Boolean),
+    ],
+};
+const LOG: EntityType = EntityType {
+    name: "log",
+    fields: &[
+        f("logid", Integer),
+        f("name", Str),
+        f("slug", Identifier),
+        f("stepid", Integer),
+        f("complete", Boolean),
+        f("num_lines", Integer),
+        f("type", Identifier),
+    ],
+};
+const LOGCHUNK: EntityType = EntityType {
+    name: "logchunk",
+    fields: &[
+        f("logid", Integer),
+        f("firstline", Integer),
+        f("content", Str),
+    ],
+};
+const WORKER: EntityType = EntityType {
+    name: "worker",
+    fields: &[
+        f("workerid", Integer),
+        f("name", Str),
+        f("connected_to", List(&Entity(&MASTER_ID))),
+        f("configured_on", List(&Entity(&MASTER_BUILDER))),
+        f("workerinfo", JsonObject),
+        f("paused", Boolean),
+        null("pause_reason", Str),
+        f("graceful", Boolean),
+    ],
+};
+const MASTER: EntityType = EntityType {
+    name: "master",
+    fields: &[
+        f("masterid", Integer),
+        f("name", Str),
+        f("active", Boolean),
+        f("last_active", DateTime),
+    ],
+};
+const BUILDREQUEST: EntityType = EntityType {
+    name: "buildrequest",
+    fields: &[
+        f("buildrequestid", Integer),
+        f("buildsetid", Integer),
+        f("builderid", Integer),
+        f("priority", Integer),
+        f("claimed", Boolean),
+        null("claimed_at", DateTime),
+        null("claimed_by_masterid", Integer),
+        f("complete", Boolean),
+        null("results", Integer),
+        f("submitted_at", DateTime),
+        null("complete_at", DateTime),
+        f("waited_for", Boolean),
+        null("properties", SourcedProperties),
+    ],
+};
+const BUILDSET: EntityType = EntityType {
+    name: "buildset",
+    fields: &[
+        f("bsid", Integer),
+        null("external_idstring", Str),
+        f("reason", Str),
+        null("rebuilt_buildid", Integer),
+        f("submitted_at", Integer),
+        f("complete", Boolean),
+        null("complete_at", Integer),
+        null("results", Integer),
+        f("sourcestamps", List(&Entity(&SOURCESTAMP))),
+        null("parent_buildid", Integer),
+        null("parent_relationship", Str),
+    ],
+};
+const SOURCESTAMP: EntityType = EntityType {
+    name: "sourcestamp",
+    fields: &[
+        f("ssid", Integer),
+        null("revision", Str),
+        null("branch", Str),
+        f("repository", Str),
+        f("project", Str),
+        f("codebase", Str),
+        null("patch", Entity(&PATCH)),
+        f("created_at", DateTime),
+    ],
+};
+const FORCESCHEDULER: EntityType = EntityType {
+    name: "forcescheduler",
+    fields: &[
+        f("name", Identifier),
+        f("button_name", Str),
+        f("label", Str),
+        f("builder_names", List(&Identifier)),
+        f("enabled", Boolean),
+        f("all_fields", List(&JsonObject)),
+    ],
+};
+const SCHEDULER: EntityType = EntityType {
+    name: "scheduler",
+    fields: &[
+        f("schedulerid", Integer),
+        f("name", Str),
+        f("enabled", Boolean),
+        null("master", Entity(&MASTER)),
+    ],
+};
+// `committer` is declared a string, though Buildbot sends null when it is unknown.
+const CHANGE: EntityType = EntityType {
+    name: "change",
+    fields: &[
+        f("changeid", Integer),
+        f("parent_changeids", List(&Integer)),
+        f("author", Str),
+        f("committer", Str),
+        f("files", List(&Str)),
+        f("comments", Str),
+        null("revision", Str),
+        f("when_timestamp", Integer),
+        null("branch", Str),
+        null("category", Str),
+        null("revlink", Str),
+        f("properties", SourcedProperties),
+        f("repository", Str),
+        f("project", Str),
+        f("codebase", Str),
+        f("sourcestamp", Entity(&SOURCESTAMP)),
+    ],
+};
+const CHANGESOURCE: EntityType = EntityType {
+    name: "changesource",
+    fields: &[
+        f("changesourceid", Integer),
+        f("name", Str),
+        null("master", Entity(&MASTER)),
+    ],
+};
+const PROJECT: EntityType = EntityType {
+    name: "project",
+    fields: &[
+        f("projectid", Integer),
+        f("name", Identifier),
+        f("slug", Identifier),
+        null("active", Boolean),
+        null("description", Str),
+        null("description_format", Str),
+        null("description_html", Str),
+    ],
+};
+const PROPERTY_LIST: EntityType = EntityType {
+    name: "_property",
+    fields: &[f("name", Str), f("source", Str), f("value", JsonObject)],
+};
+const ROOTLINK: EntityType = EntityType {
+    name: "rootlink",
+    fields: &[f("name", Str)],
+};
+const BUILD_DATA: EntityType = EntityType {
+    name: "build_data",
+    fields: &[
+        f("buildid", Integer),
+        f("name", Str),
+        f("length", Integer),
+        null("value", Binary),
+        f("source", Str),
+    ],
+};
+const TEST_RESULT_SET: EntityType = EntityType {
+    name: "test_result_set",
+    fields: &[
+        f("test_result_setid", Integer),
+        f("builderid", Integer),
+        f("buildid", Integer),
+        f("stepid", Integer),
+        null("description", Str),
+        f("category", Str),
+        f("value_unit", Str),
+        null("tests_passed", Integer),
+        null("tests_failed", Integer),
+        f("complete", Boolean),
+    ],
+};
+const TEST_RESULT: EntityType = EntityType {
+    name: "test_result",
+    fields: &[
+        f("test_resultid", Integer),
+        f("builderid", Integer),
+        f("test_result_setid", Integer),
+        null("test_name", Str),
+        null("test_code_path", Str),
+        null("line", Integer),
+        null("duration_ns", Integer),
+        f("value", Str),
+    ],
+};
+const CODEBASE: EntityType = EntityType {
+    name: "codebase",
+    fields: &[
+        f("codebaseid", Integer),
+        f("projectid", Integer),
+        f("name", Identifier),
+        f("slug", Identifier),
+    ],
+};
+const COMMIT: EntityType = EntityType {
+    name: "commit",
+    fields: &[
+        f("commitid", Integer),
+        f("codebaseid", Integer),
+        f("author", Str),
+        null("committer", Str),
+        f("comments", Str),
+        f("when_timestamp", Integer),
+        f("revision", Str),
+        null("parent_commitid", Integer),
+    ],
+};
+const COMMIT_GRAPH: EntityType = EntityType {
+    name: "commit_graph",
+    fields: &[
+        f("common", Integer),
+        f("to1", List(&Integer)),
+        f("to2", List(&Integer)),
+    ],
+};
+const BRANCH: EntityType = EntityType {
+    name: "branch",
+    fields: &[
+        f("branchid", Integer),
+        f("codebaseid", Integer),
+        f("name", Str),
+        f("commitid", Integer),
+        f("last_timestamp", Integer),
+    ],
+};
 
 impl ResourceType {
     /// The response key (Buildbot's `plural`).
@@ -323,6 +452,7 @@ impl ResourceType {
             ResourceType::Properties => "properties",
             ResourceType::PropertyList => "_properties",
             ResourceType::RootLink => "rootlinks",
+            ResourceType::Spec => "specs",
             ResourceType::BuildData => "build_data",
             ResourceType::TestResultSet => "test_result_sets",
             ResourceType::TestResult => "test_results",
@@ -333,35 +463,46 @@ impl ResourceType {
         }
     }
 
+    /// The type of this resource's objects (Buildbot's `entityType`): an entity with fields,
+    /// or, for properties, one object with free-form keys.
+    pub fn entity_type(self) -> FieldType {
+        let entity = match self {
+            ResourceType::Properties => return SourcedProperties,
+            ResourceType::Builder => &BUILDER,
+            ResourceType::Build => &BUILD,
+            ResourceType::Step => &STEP,
+            ResourceType::Log => &LOG,
+            ResourceType::LogChunk => &LOGCHUNK,
+            ResourceType::Worker => &WORKER,
+            ResourceType::Master => &MASTER,
+            ResourceType::BuildRequest => &BUILDREQUEST,
+            ResourceType::BuildSet => &BUILDSET,
+            ResourceType::SourceStamp => &SOURCESTAMP,
+            ResourceType::ForceScheduler => &FORCESCHEDULER,
+            ResourceType::Scheduler => &SCHEDULER,
+            ResourceType::Change => &CHANGE,
+            ResourceType::ChangeSource => &CHANGESOURCE,
+            ResourceType::Project => &PROJECT,
+            ResourceType::PropertyList => &PROPERTY_LIST,
+            ResourceType::RootLink => &ROOTLINK,
+            ResourceType::Spec => &SPEC,
+            ResourceType::BuildData => &BUILD_DATA,
+            ResourceType::TestResultSet => &TEST_RESULT_SET,
+            ResourceType::TestResult => &TEST_RESULT,
+            ResourceType::Codebase => &CODEBASE,
+            ResourceType::Commit => &COMMIT,
+            ResourceType::CommitGraph => &COMMIT_GRAPH,
+            ResourceType::Branch => &BRANCH,
+        };
+        Entity(entity)
+    }
+
     /// The fields every object of this type carries, in Buildbot's declaration order.
     /// Properties objects have free-form keys and declare none.
     pub fn fields(self) -> &'static [Field] {
-        match self {
-            ResourceType::Builder => BUILDER,
-            ResourceType::Build => BUILD,
-            ResourceType::Step => STEP,
-            ResourceType::Log => LOG,
-            ResourceType::LogChunk => LOGCHUNK,
-            ResourceType::Worker => WORKER,
-            ResourceType::Master => MASTER,
-            ResourceType::BuildRequest => BUILDREQUEST,
-            ResourceType::BuildSet => BUILDSET,
-            ResourceType::SourceStamp => SOURCESTAMP,
-            ResourceType::ForceScheduler => FORCESCHEDULER,
-            ResourceType::Scheduler => SCHEDULER,
-            ResourceType::Change => CHANGE,
-            ResourceType::ChangeSource => CHANGESOURCE,
-            ResourceType::Project => PROJECT,
-            ResourceType::Properties => &[],
-            ResourceType::PropertyList => PROPERTY_LIST,
-            ResourceType::RootLink => ROOTLINK,
-            ResourceType::BuildData => BUILD_DATA,
-            ResourceType::TestResultSet => TEST_RESULT_SET,
-            ResourceType::TestResult => TEST_RESULT,
-            ResourceType::Codebase => CODEBASE,
-            ResourceType::Commit => COMMIT,
-            ResourceType::CommitGraph => COMMIT_GRAPH,
-            ResourceType::Branch => BRANCH,
+        match self.entity_type() {
+            Entity(entity) => entity.fields,
+            _ => &[],
         }
     }
 

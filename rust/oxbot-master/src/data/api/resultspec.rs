@@ -93,10 +93,10 @@ fn typed_value(ty: FieldType, raw: &str) -> Option<Value> {
             "0" | "false" | "no" | "off" => Some(Value::Bool(false)),
             _ => None,
         },
-        FieldType::String => Some(Value::String(raw.to_owned())),
+        FieldType::String | FieldType::Binary => Some(Value::String(raw.to_owned())),
         FieldType::Identifier => is_identifier(raw).then(|| Value::String(raw.to_owned())),
         FieldType::List(of) => typed_value(*of, raw),
-        FieldType::Object => None,
+        FieldType::JsonObject | FieldType::SourcedProperties | FieldType::Entity(_) => None,
     }
 }
 

@@ -168,8 +168,8 @@ pub enum Route<'a> {
         rtype: ResourceType,
         collection: bool,
     },
-    /// A Buildbot endpoint oxbot does not serve yet.
-    Unsupported(&'static str),
+    /// `application.spec`: the description of every pattern in [`PATTERNS`].
+    Spec,
 }
 
 impl Route<'_> {
@@ -177,6 +177,7 @@ impl Route<'_> {
     pub fn resource_type(&self) -> ResourceType {
         match self {
             Route::RootLinks => ResourceType::RootLink,
+            Route::Spec => ResourceType::Spec,
             Route::NeverRecorded { rtype, .. } => *rtype,
             Route::Builders { .. } | Route::Builder { .. } => ResourceType::Builder,
             Route::Builds { .. }
@@ -187,10 +188,9 @@ impl Route<'_> {
             Route::Workers { .. } | Route::Worker { .. } => ResourceType::Worker,
             Route::Steps(_) | Route::Step(_) => ResourceType::Step,
             Route::Logs(_) | Route::Log(_) => ResourceType::Log,
-            Route::LogChunksRoot
-            | Route::LogContents(_)
-            | Route::LogRaw { .. }
-            | Route::Unsupported(_) => ResourceType::LogChunk,
+            Route::LogChunksRoot | Route::LogContents(_) | Route::LogRaw { .. } => {
+                ResourceType::LogChunk
+            }
             Route::BuildSets | Route::BuildSet(_) => ResourceType::BuildSet,
             Route::Changes
             | Route::BuildChanges(_)
@@ -219,6 +219,7 @@ impl Route<'_> {
                 collection: true,
                 ..
             } | Route::RootLinks
+                | Route::Spec
                 | Route::Builders { .. }
                 | Route::Builds { .. }
                 | Route::ChangeBuilds(_)
@@ -243,6 +244,156 @@ impl Route<'_> {
         )
     }
 }
+
+/// Every path pattern [`route`] matches, with the type of the objects it returns, in
+/// Buildbot's registration order (its `data/*.py` endpoints): a segment is a literal, or a
+/// variable typed `n:` (integer), `i:` (identifier), `s:` or untyped (any text). `route`
+/// answers exactly these paths, and a path that several patterns match goes to the first
+/// (a test checks both). `/application.spec` describes them.
+#[rustfmt::skip]
+pub(crate) const PATTERNS: &[(&str, ResourceType)] = {
+    use ResourceType as R;
+    &[
+        ("builders/n:builderid/builds/n:build_number/data", R::BuildData),
+        ("builders/s:buildername/builds/n:build_number/data", R::BuildData),
+        ("builds/n:buildid/data", R::BuildData),
+        ("builders/n:builderid/builds/n:build_number/data/i:name", R::BuildData),
+        ("builders/s:buildername/builds/n:build_number/data/i:name", R::BuildData),
+        ("builds/n:buildid/data/i:name", R::BuildData),
+        ("builders/n:builderid/builds/n:build_number/data/i:name/value", R::BuildData),
+        ("builders/s:buildername/builds/n:build_number/data/i:name/value", R::BuildData),
+        ("builds/n:buildid/data/i:name/value", R::BuildData),
+        ("builders/n:builderid", R::Builder),
+        ("builders/s:buildername", R::Builder),
+        ("masters/n:masterid/builders/n:builderid", R::Builder),
+        ("builders", R::Builder),
+        ("masters/n:masterid/builders", R::Builder),
+        ("projects/n:projectid/builders", R::Builder),
+        ("workers/n:workerid/builders", R::Builder),
+        ("builds/n:buildid", R::Build),
+        ("builders/n:builderid/builds/n:build_number", R::Build),
+        ("builders/s:buildername/builds/n:build_number", R::Build),
+        ("builds", R::Build),
+        ("builders/n:builderid/builds", R::Build),
+        ("builders/s:buildername/builds", R::Build),
+        ("buildrequests/n:buildrequestid/builds", R::Build),
+        ("changes/n:changeid/builds", R::Build),
+        ("workers/n:workerid/builds", R::Build),
+        ("builds/n:buildid/triggered_builds", R::Build),
+        ("buildrequests/n:buildrequestid", R::BuildRequest),
+        ("buildrequests", R::BuildRequest),
+        ("builders/n:builderid/buildrequests", R::BuildRequest),
+        ("codebases/n:codebaseid", R::Codebase),
+        ("projects/n:projectid/codebases/i:codebasename", R::Codebase),
+        ("codebases", R::Codebase),
+        ("commits/n:commitid", R::Commit),
+        ("codebases/n:codebaseid/commits_by_revision/s:revision", R::Commit),
+        ("codebases/n:codebaseid/commits", R::Commit),
+        ("codebases/n:codebaseid/commit_range/n:commitid1/n:commitid2/commits_common_parent", R::CommitGraph),
+        ("branches/n:branchid", R::Branch),
+        ("codebases/n:codebaseid/branches", R::Branch),
+        ("workers/n:workerid", R::Worker),
+        ("workers/i:name", R::Worker),
+        ("masters/n:masterid/workers/n:workerid", R::Worker),
+        ("masters/n:masterid/workers/i:name", R::Worker),
+        ("masters/n:masterid/builders/n:builderid/workers/n:workerid", R::Worker),
+        ("masters/n:masterid/builders/n:builderid/workers/i:name", R::Worker),
+        ("builders/n:builderid/workers/n:workerid", R::Worker),
+        ("builders/n:builderid/workers/i:name", R::Worker),
+        ("workers", R::Worker),
+        ("masters/n:masterid/workers", R::Worker),
+        ("masters/n:masterid/builders/n:builderid/workers", R::Worker),
+        ("builders/n:builderid/workers", R::Worker),
+        ("steps/n:stepid", R::Step),
+        ("builds/n:buildid/steps/i:step_name", R::Step),
+        ("builds/n:buildid/steps/n:step_number", R::Step),
+        ("builders/n:builderid/builds/n:build_number/steps/i:step_name", R::Step),
+        ("builders/n:builderid/builds/n:build_number/steps/n:step_number", R::Step),
+        ("builders/s:buildername/builds/n:build_number/steps/i:step_name", R::Step),
+        ("builders/s:buildername/builds/n:build_number/steps/n:step_number", R::Step),
+        ("builds/n:buildid/steps", R::Step),
+        ("builders/n:builderid/builds/n:build_number/steps", R::Step),
+        ("builders/s:buildername/builds/n:build_number/steps", R::Step),
+        ("logs/n:logid", R::Log),
+        ("steps/n:stepid/logs/i:log_slug", R::Log),
+        ("builds/n:buildid/steps/i:step_name/logs/i:log_slug", R::Log),
+        ("builds/n:buildid/steps/n:step_number/logs/i:log_slug", R::Log),
+        ("builders/n:builderid/builds/n:build_number/steps/i:step_name/logs/i:log_slug", R::Log),
+        ("builders/n:builderid/builds/n:build_number/steps/n:step_number/logs/i:log_slug", R::Log),
+        ("builders/s:buildername/builds/n:build_number/steps/i:step_name/logs/i:log_slug", R::Log),
+        ("builders/s:buildername/builds/n:build_number/steps/n:step_number/logs/i:log_slug", R::Log),
+        ("steps/n:stepid/logs", R::Log),
+        ("builds/n:buildid/steps/i:step_name/logs", R::Log),
+        ("builds/n:buildid/steps/n:step_number/logs", R::Log),
+        ("builders/n:builderid/builds/n:build_number/steps/i:step_name/logs", R::Log),
+        ("builders/n:builderid/builds/n:build_number/steps/n:step_number/logs", R::Log),
+        ("builders/s:buildername/builds/n:build_number/steps/i:step_name/logs", R::Log),
+        ("builders/s:buildername/builds/n:build_number/steps/n:step_number/logs", R::Log),
+        ("logchunks", R::LogChunk),
+        ("logs/n:logid/contents", R::LogChunk),
+        ("steps/n:stepid/logs/i:log_slug/contents", R::LogChunk),
+        ("builds/n:buildid/steps/i:step_name/logs/i:log_slug/contents", R::LogChunk),
+        ("builds/n:buildid/steps/n:step_number/logs/i:log_slug/contents", R::LogChunk),
+        ("builders/n:builderid/builds/n:build_number/steps/i:step_name/logs/i:log_slug/contents", R::LogChunk),
+        ("builders/n:builderid/builds/n:build_number/steps/n:step_number/logs/i:log_slug/contents", R::LogChunk),
+        ("logs/n:logid/raw", R::LogChunk),
+        ("steps/n:stepid/logs/i:log_slug/raw", R::LogChunk),
+        ("builds/n:buildid/steps/i:step_name/logs/i:log_slug/raw", R::LogChunk),
+        ("builds/n:buildid/steps/n:step_number/logs/i:log_slug/raw", R::LogChunk),
+        ("builders/n:builderid/builds/n:build_number/steps/i:step_name/logs/i:log_slug/raw", R::LogChunk),
+        ("builders/n:builderid/builds/n:build_number/steps/n:step_number/logs/i:log_slug/raw", R::LogChunk),
+        ("logs/n:logid/raw_inline", R::LogChunk),
+        ("steps/n:stepid/logs/i:log_slug/raw_inline", R::LogChunk),
+        ("builds/n:buildid/steps/i:step_name/logs/i:log_slug/raw_inline", R::LogChunk),
+        ("builds/n:buildid/steps/n:step_number/logs/i:log_slug/raw_inline", R::LogChunk),
+        ("builders/n:builderid/builds/n:build_number/steps/i:step_name/logs/i:log_slug/raw_inline", R::LogChunk),
+        ("builders/n:builderid/builds/n:build_number/steps/n:step_number/logs/i:log_slug/raw_inline", R::LogChunk),
+        ("buildsets/n:bsid", R::BuildSet),
+        ("buildsets", R::BuildSet),
+        ("changes/n:changeid", R::Change),
+        ("changes", R::Change),
+        ("builders/n:builderid/builds/n:build_number/changes", R::Change),
+        ("builds/n:buildid/changes", R::Change),
+        ("sourcestamps/n:ssid/changes", R::Change),
+        ("changesources/n:changesourceid", R::ChangeSource),
+        ("masters/n:masterid/changesources/n:changesourceid", R::ChangeSource),
+        ("changesources", R::ChangeSource),
+        ("masters/n:masterid/changesources", R::ChangeSource),
+        ("masters/n:masterid", R::Master),
+        ("builders/n:builderid/masters/n:masterid", R::Master),
+        ("masters", R::Master),
+        ("builders/n:builderid/masters", R::Master),
+        ("sourcestamps/n:ssid", R::SourceStamp),
+        ("sourcestamps", R::SourceStamp),
+        ("buildsets/:buildsetid/sourcestamps", R::SourceStamp),
+        ("schedulers/n:schedulerid", R::Scheduler),
+        ("masters/n:masterid/schedulers/n:schedulerid", R::Scheduler),
+        ("schedulers", R::Scheduler),
+        ("masters/n:masterid/schedulers", R::Scheduler),
+        ("forceschedulers/i:schedulername", R::ForceScheduler),
+        ("forceschedulers", R::ForceScheduler),
+        ("builders/:builderid/forceschedulers", R::ForceScheduler),
+        ("", R::RootLink),
+        ("application.spec", R::Spec),
+        ("projects/n:projectid", R::Project),
+        ("projects/i:projectname", R::Project),
+        ("projects", R::Project),
+        ("buildsets/n:bsid/properties", R::Properties),
+        ("builders/n:builderid/builds/n:build_number/properties", R::Properties),
+        ("builds/n:buildid/properties", R::Properties),
+        ("builds/n:buildid/property_list", R::PropertyList),
+        ("buildsets/n:bsid/properties_list", R::PropertyList),
+        ("changes/n:changeid/properties_list", R::PropertyList),
+        ("test_result_sets/n:test_result_setid/results", R::TestResult),
+        ("test_result_sets", R::TestResultSet),
+        ("builders/n:builderid/test_result_sets", R::TestResultSet),
+        ("builders/s:buildername/test_result_sets", R::TestResultSet),
+        ("builds/n:buildid/test_result_sets", R::TestResultSet),
+        ("steps/n:stepid/test_result_sets", R::TestResultSet),
+        ("codebases/n:codebaseid/commit_range/n:commitid1/n:commitid2/test_result_sets", R::TestResultSet),
+        ("test_result_sets/n:test_result_setid", R::TestResultSet),
+    ]
+};
 
 use Seg::{Ident as I, Num as N};
 
@@ -290,6 +441,12 @@ fn log<'a>(prefix: &[Seg<'a>]) -> Option<LogRef<'a>> {
     }
 }
 
+/// Whether a path prefix names its builder by name (`builders/s:buildername/...`): Buildbot
+/// registers no log contents, changes or properties endpoints under those.
+fn by_builder_name(prefix: &[Seg<'_>]) -> bool {
+    matches!(prefix, [I("builders"), b, ..] if !matches!(b, N(_)))
+}
+
 fn never(rtype: ResourceType, collection: bool) -> Route<'static> {
     Route::NeverRecorded { rtype, collection }
 }
@@ -307,12 +464,14 @@ pub fn route<'a>(path: &[&'a str]) -> Option<Route<'a>> {
     let segs: Vec<Seg<'a>> = path.iter().map(|s| Seg::of(s)).collect();
     let r = match *segs.as_slice() {
         // Log endpoints under any step prefix, and steps under any build prefix.
-        [ref p @ .., I("contents")] if log(p).is_some() => Route::LogContents(log(p)?),
-        [ref p @ .., I("raw")] if log(p).is_some() => Route::LogRaw {
+        [ref p @ .., I("contents")] if log(p).is_some() && !by_builder_name(p) => {
+            Route::LogContents(log(p)?)
+        }
+        [ref p @ .., I("raw")] if log(p).is_some() && !by_builder_name(p) => Route::LogRaw {
             log: log(p)?,
             inline: false,
         },
-        [ref p @ .., I("raw_inline")] if log(p).is_some() => Route::LogRaw {
+        [ref p @ .., I("raw_inline")] if log(p).is_some() && !by_builder_name(p) => Route::LogRaw {
             log: log(p)?,
             inline: true,
         },
@@ -328,8 +487,12 @@ pub fn route<'a>(path: &[&'a str]) -> Option<Route<'a>> {
         [ref p @ .., I("data"), I(_), I("value")] if build(p).is_some() => {
             never(ResourceType::BuildData, false)
         }
-        [ref p @ .., I("properties")] if build(p).is_some() => Route::BuildProperties(build(p)?),
-        [ref p @ .., I("changes")] if build(p).is_some() => Route::BuildChanges(build(p)?),
+        [ref p @ .., I("properties")] if build(p).is_some() && !by_builder_name(p) => {
+            Route::BuildProperties(build(p)?)
+        }
+        [ref p @ .., I("changes")] if build(p).is_some() && !by_builder_name(p) => {
+            Route::BuildChanges(build(p)?)
+        }
 
         [I("builders"), N(id)] => Route::Builder {
             builder: BuilderRef::Id(id),
@@ -502,7 +665,7 @@ pub fn route<'a>(path: &[&'a str]) -> Option<Route<'a>> {
             }),
         },
 
-        [I("application.spec")] => Route::Unsupported("application.spec"),
+        [I("application.spec")] => Route::Spec,
 
         [I("projects"), N(id)] => Route::Project(ProjectRef::Id(id)),
         [I("projects"), I(name)] => Route::Project(ProjectRef::Name(name)),
@@ -619,5 +782,58 @@ mod tests {
                 builderid: None
             })
         );
+    }
+
+    /// The first pattern of [`PATTERNS`] that matches a path, as Buildbot's matcher picks it.
+    fn first_pattern(path: &[&str]) -> Option<ResourceType> {
+        let matches = |pattern: &str| {
+            let segs: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+            segs.len() == path.len()
+                && segs
+                    .iter()
+                    .zip(path)
+                    .all(|(pat, seg)| match pat.split_once(':') {
+                        Some(("n", _)) => parse_int(seg).is_some(),
+                        Some(("i", _)) => is_identifier(seg),
+                        Some(_) => true,
+                        None => pat == seg,
+                    })
+        };
+        PATTERNS
+            .iter()
+            .find(|(pattern, _)| matches(pattern))
+            .map(|(_, rtype)| *rtype)
+    }
+
+    /// `route` and [`PATTERNS`] agree on every path made from the patterns, each variable
+    /// taken as a number, an identifier and a text: both match it or neither, with the same
+    /// resource type.
+    #[test]
+    fn route_answers_exactly_the_patterns() {
+        const SAMPLES: [&str; 3] = ["7", "abc", "a b"];
+        for (pattern, _) in PATTERNS {
+            let segs: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+            let variables = segs.iter().filter(|s| s.contains(':')).count();
+            for choice in 0..SAMPLES.len().pow(variables as u32) {
+                let mut rest = choice;
+                let path: Vec<&str> = segs
+                    .iter()
+                    .map(|s| {
+                        if !s.contains(':') {
+                            return *s;
+                        }
+                        let sample = SAMPLES[rest % SAMPLES.len()];
+                        rest /= SAMPLES.len();
+                        sample
+                    })
+                    .collect();
+                assert_eq!(
+                    route(&path).map(|r| r.resource_type()),
+                    first_pattern(&path),
+                    "{}",
+                    path.join("/")
+                );
+            }
+        }
     }
 }
