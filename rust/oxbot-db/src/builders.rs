@@ -42,6 +42,7 @@ impl Db {
         name: &str,
         extra: &[(&str, &str)],
     ) -> Result<i64, DbError> {
+        let _written = self.writing();
         let hash = hash_columns(&[Some(name)]);
         if let Some(row) = sqlx::query(AssertSqlSafe(format!(
             "SELECT id FROM {table} WHERE name_hash = $1"
@@ -101,6 +102,7 @@ impl Db {
         description_format: Option<&str>,
         description_html: Option<&str>,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query(
             "UPDATE projects SET slug = $1, description = $2, description_format = $3, description_html = $4 WHERE id = $5",
         )
@@ -124,6 +126,7 @@ impl Db {
         projectid: Option<i64>,
         tags: &[String],
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query(
             "UPDATE builders SET description = $1, description_format = $2, description_html = $3, projectid = $4 WHERE id = $5",
         )
@@ -158,6 +161,7 @@ impl Db {
         masterid: i64,
         builders: &[BuilderRegistration<'_>],
     ) -> Result<Vec<i64>, DbError> {
+        let _written = self.writing();
         let mut tx = self.begin_write().await?;
         for builder in builders {
             sqlx::query(
@@ -240,6 +244,7 @@ impl Db {
 
     /// Records that a master runs a builder.
     pub async fn add_builder_master(&self, builderid: i64, masterid: i64) -> Result<(), DbError> {
+        let _written = self.writing();
         let exists =
             sqlx::query("SELECT id FROM builder_masters WHERE builderid = $1 AND masterid = $2")
                 .bind(builderid)
@@ -262,6 +267,7 @@ impl Db {
         builderid: i64,
         masterid: i64,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("DELETE FROM builder_masters WHERE builderid = $1 AND masterid = $2")
             .bind(builderid)
             .bind(masterid)

@@ -208,6 +208,7 @@ impl Db {
         masterid: i64,
         claimed_at: i64,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         let mut tx = self.begin_write().await?;
         for brid in brids {
             sqlx::query(
@@ -231,6 +232,7 @@ impl Db {
 
     /// Releases claims on requests that are not complete (they will be built again).
     pub async fn unclaim_build_requests(&self, brids: &[i64]) -> Result<(), DbError> {
+        let _written = self.writing();
         if brids.is_empty() {
             return Ok(());
         }
@@ -252,6 +254,7 @@ impl Db {
         brids: &[i64],
         masterid: i64,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         for batch in brids.chunks(100) {
             let sql = format!(
                 "DELETE FROM buildrequest_claims WHERE masterid = $1 AND brid IN ({})",
@@ -274,6 +277,7 @@ impl Db {
         results: i64,
         complete_at: i64,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         if brids.is_empty() {
             return Ok(());
         }
@@ -308,6 +312,7 @@ impl Db {
         brids: &[i64],
         priority: i64,
     ) -> Result<u64, DbError> {
+        let _written = self.writing();
         if brids.is_empty() {
             return Ok(0);
         }

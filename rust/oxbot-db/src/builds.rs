@@ -65,6 +65,7 @@ impl Db {
         masterid: i64,
         state_string: &str,
     ) -> Result<(i64, i64), DbError> {
+        let _written = self.writing();
         // Two masters may race for a number: the unique index decides, and the loser retries.
         loop {
             let row = sqlx::query("SELECT MAX(number) AS n FROM builds WHERE builderid = $1")
@@ -99,6 +100,7 @@ impl Db {
         buildid: i64,
         state_string: &str,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE builds SET state_string = $1 WHERE id = $2")
             .bind(state_string)
             .bind(buildid)
@@ -108,6 +110,7 @@ impl Db {
     }
 
     pub async fn finish_build(&self, buildid: i64, results: i64) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE builds SET results = $1, complete_at = $2 WHERE id = $3")
             .bind(results)
             .bind(now())
@@ -244,6 +247,7 @@ impl Db {
         buildid: i64,
         duration_s: i64,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE builds SET locks_duration_s = locks_duration_s + $1 WHERE id = $2")
             .bind(duration_s)
             .bind(buildid)
@@ -260,6 +264,7 @@ impl Db {
         value: &Value,
         source: &str,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         let json = value.to_string();
         let updated = sqlx::query(
             "UPDATE build_properties SET value = $1, source = $2 WHERE buildid = $3 AND name = $4",
@@ -288,6 +293,7 @@ impl Db {
         buildid: i64,
         properties: &[(&str, &Value, &str)],
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         if properties.is_empty() {
             return Ok(());
         }

@@ -49,6 +49,7 @@ impl Db {
         &self,
         bs: NewBuildset,
     ) -> Result<(i64, BTreeMap<i64, i64>), DbError> {
+        let _written = self.writing();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO buildsets (external_idstring, reason, submitted_at, complete, complete_at, results, parent_buildid, parent_relationship, rebuilt_buildid) \
@@ -106,6 +107,7 @@ impl Db {
         results: i64,
         complete_at: i64,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         let done = sqlx::query("UPDATE buildsets SET complete = 1, complete_at = $1, results = $2 WHERE id = $3 AND complete = 0")
             .bind(complete_at)
             .bind(results)

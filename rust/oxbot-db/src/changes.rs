@@ -52,6 +52,7 @@ impl Db {
     /// Adds a change with its source stamp, files and properties; its parent is the latest
     /// change on the same branch, repository, project and codebase.
     pub async fn add_change(&self, change: &NewChange) -> Result<i64, DbError> {
+        let _written = self.writing();
         let ssid = self
             .find_sourcestamp_id(&NewSourceStamp {
                 branch: change.branch.clone(),
@@ -253,6 +254,7 @@ impl Db {
 
     /// The id of a named object (a scheduler, a poller), created if new.
     pub async fn get_object_id(&self, name: &str, class_name: &str) -> Result<i64, DbError> {
+        let _written = self.writing();
         let find = || {
             sqlx::query("SELECT id FROM objects WHERE name = $1 AND class_name = $2")
                 .bind(name)
@@ -290,6 +292,7 @@ impl Db {
     }
 
     pub async fn set_state(&self, objectid: i64, name: &str, value: &Value) -> Result<(), DbError> {
+        let _written = self.writing();
         let json = value.to_string();
         let updated = sqlx::query(
             "UPDATE object_state SET value_json = $1 WHERE objectid = $2 AND name = $3",

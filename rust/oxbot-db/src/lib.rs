@@ -82,6 +82,8 @@ mod steps;
 mod workers;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -144,6 +146,18 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// How many write functions of this handle (and its clones) have finished.
+    writes: Arc<AtomicU64>,
+}
+
+/// Held by every function that writes; counts the write when dropped, after the statements
+/// ran (or failed). See [`Db::writes`].
+pub(crate) struct Writing<'a>(&'a AtomicU64);
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
 }
 
 /// The alembic revision of Buildbot 4.3's schema, which migration 1 creates.
@@ -208,7 +222,11 @@ impl Db {
                 })
             });
         let pool = options.connect(&url).await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            writes: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -284,6 +302,19 @@ impl Db {
         &self.pool
     }
 
+    /// How many writes through this handle have finished. A reader that saw the count before
+    /// reading and sees the same count later knows that what it read still holds, provided
+    /// nothing else writes to the database: true of SQLite, which one master owns; not of a
+    /// PostgreSQL database that several masters share.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+
+    /// Taken at the start of every function that writes (see [`Db::writes`]).
+    pub(crate) fn writing(&self) -> Writing<'_> {
+        Writing(&self.writes)
+    }
+
     /// Begins a transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads, then writes after another
     /// connection committed, fails with "database is locked" without waiting for the busy
@@ -300,6 +331,7 @@ impl Db {
     /// Runs one administrative statement (`CREATE DATABASE`...), for tests and tools that
     /// manage scratch databases.
     pub async fn execute_admin(&self, statement: &str) -> Result<(), DbError> {
+        let _written = self.writing();
         self.pool.execute(sqlx::AssertSqlSafe(statement)).await?;
         Ok(())
     }
@@ -407,6 +439,50 @@ mod tests {
             ("postgres://u@h/db".to_owned(), Backend::Postgres)
         );
         assert!(sqlx_url("mysql://u@h/db", base).is_err());
+    }
+
+    /// Every method whose body writes takes [`Db::writing`] first, or readers of
+    /// [`Db::writes`] (the web server's answer cache) would keep serving what it replaced.
+    #[test]
+    fn every_write_is_counted() {
+        let sources = [
+            ("builders.rs", include_str!("builders.rs")),
+            ("buildrequests.rs", include_str!("buildrequests.rs")),
+            ("builds.rs", include_str!("builds.rs")),
+            ("buildsets.rs", include_str!("buildsets.rs")),
+            ("changes.rs", include_str!("changes.rs")),
+            ("changesources.rs", include_str!("changesources.rs")),
+            ("logs.rs", include_str!("logs.rs")),
+            ("masters.rs", include_str!("masters.rs")),
+            ("schedulers.rs", include_str!("schedulers.rs")),
+            ("sourcestamps.rs", include_str!("sourcestamps.rs")),
+            ("steps.rs", include_str!("steps.rs")),
+            ("workers.rs", include_str!("workers.rs")),
+        ];
+        let writes = ["INSERT INTO", "UPDATE ", "DELETE FROM", "begin_write()"];
+        let mut uncounted = Vec::new();
+        for (file, source) in sources {
+            // Methods are the items indented by four spaces; a free helper that writes is
+            // only called from a method, which must count the write.
+            let mut methods: Vec<String> = Vec::new();
+            for line in source.lines() {
+                let at_method_level = line.starts_with("    ") && !line.starts_with("     ");
+                let at_top_level = !line.is_empty() && !line.starts_with(' ');
+                if at_method_level && line.contains("fn ") || at_top_level || methods.is_empty() {
+                    methods.push(String::new());
+                }
+                if let Some(method) = methods.last_mut() {
+                    method.push_str(line);
+                    method.push('\n');
+                }
+            }
+            for method in methods.iter().filter(|m| m.contains("&self")) {
+                if writes.iter().any(|w| method.contains(w)) && !method.contains("self.writing()") {
+                    uncounted.push(format!("{file}: {}", method.lines().next().unwrap_or("")));
+                }
+            }
+        }
+        assert!(uncounted.is_empty(), "writes not counted: {uncounted:?}");
     }
 
     #[test]

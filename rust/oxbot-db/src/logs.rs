@@ -122,6 +122,7 @@ impl Db {
         slug: &str,
         log_type: &str,
     ) -> Result<i64, DbError> {
+        let _written = self.writing();
         let row = sqlx::query(
             "INSERT INTO logs (name, slug, stepid, complete, num_lines, type) VALUES ($1, $2, $3, 0, 0, $4) RETURNING id",
         )
@@ -138,6 +139,7 @@ impl Db {
     /// of the first and last lines added, as Buildbot's `appendLog` (`(n, n - 1)` for empty
     /// content).
     pub async fn append_log(&self, logid: i64, content: &str) -> Result<(i64, i64), DbError> {
+        let _written = self.writing();
         if !content.is_empty() && !content.ends_with('\n') {
             return Err(DbError::Other(format!(
                 "log {logid}: appended content must end with a newline"
@@ -172,6 +174,7 @@ impl Db {
     }
 
     pub async fn finish_log(&self, logid: i64) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE logs SET complete = 1 WHERE id = $1")
             .bind(logid)
             .execute(self.pool())

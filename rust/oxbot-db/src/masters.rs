@@ -52,6 +52,7 @@ pub struct MasterHousekeeping {
 impl Db {
     /// The id of the master with this name, inserted (inactive) if new.
     pub async fn find_master_id(&self, name: &str) -> Result<i64, DbError> {
+        let _written = self.writing();
         let hash = hash_columns(&[Some(name)]);
         if let Some(row) = sqlx::query("SELECT id FROM masters WHERE name_hash = $1")
             .bind(&hash)
@@ -75,6 +76,7 @@ impl Db {
     /// heartbeat) or inactive, and returns whether the state changed. Marking a master
     /// inactive is [`Db::master_stopped`], so nothing stays claimed by or connected to it.
     pub async fn set_master_state(&self, masterid: i64, active: bool) -> Result<bool, DbError> {
+        let _written = self.writing();
         if !active {
             return Ok(self.master_stopped(masterid).await?.deactivated);
         }
@@ -96,6 +98,7 @@ impl Db {
     /// Buildbot's `masterStopped`: marks the master inactive and does the housekeeping.
     #[tracing::instrument(skip(self))]
     pub async fn master_stopped(&self, masterid: i64) -> Result<MasterHousekeeping, DbError> {
+        let _written = self.writing();
         let was_active = match sqlx::query("SELECT active FROM masters WHERE id = $1")
             .bind(masterid)
             .fetch_optional(self.pool())
@@ -140,6 +143,7 @@ impl Db {
     /// logs, steps and builds finished (`RETRY`), and its claimed incomplete requests
     /// unclaimed.
     pub async fn master_housekeeping(&self, masterid: i64) -> Result<MasterHousekeeping, DbError> {
+        let _written = self.writing();
         let ids = |sql: &'static str, column: &'static str| async move {
             sqlx::query(sql)
                 .bind(masterid)

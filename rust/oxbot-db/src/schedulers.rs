@@ -64,6 +64,7 @@ impl Db {
         id: i64,
         masterid: Option<i64>,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         let Some(masterid) = masterid else {
             sqlx::query(AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE {column} = $1"
@@ -117,6 +118,7 @@ impl Db {
 
     /// Buildbot's `enable`: turns a scheduler on or off.
     pub async fn enable_scheduler(&self, schedulerid: i64, enabled: bool) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE schedulers SET enabled = $1 WHERE id = $2")
             .bind(i64::from(enabled))
             .bind(schedulerid)
@@ -174,6 +176,7 @@ impl Db {
         schedulerid: i64,
         classifications: &BTreeMap<i64, bool>,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         let mut tx = self.begin_write().await?;
         for (changeid, important) in classifications {
             let updated = sqlx::query(
@@ -206,6 +209,7 @@ impl Db {
         schedulerid: i64,
         less_than: Option<i64>,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query(
             "DELETE FROM scheduler_changes WHERE schedulerid = $1 AND ($2 IS NULL OR changeid < $2)",
         )

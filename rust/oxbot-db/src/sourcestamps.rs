@@ -57,6 +57,7 @@ impl Db {
     /// Buildbot's `findSourceStampId`: the id of the source stamp with these values, created
     /// if new (a patch, when given and not empty, is stored first and makes it new).
     pub async fn find_sourcestamp_id(&self, ss: &NewSourceStamp) -> Result<i64, DbError> {
+        let _written = self.writing();
         let patchid = match &ss.patch {
             Some(patch) if !patch.body.is_empty() => {
                 let row = sqlx::query(

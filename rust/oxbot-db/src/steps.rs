@@ -47,6 +47,7 @@ impl Db {
         name: &str,
         state_string: &str,
     ) -> Result<(i64, i64, String), DbError> {
+        let _written = self.writing();
         let row = sqlx::query("SELECT MAX(number) AS n FROM steps WHERE buildid = $1")
             .bind(buildid)
             .fetch_one(self.pool())
@@ -83,6 +84,7 @@ impl Db {
 
     /// When a step got its locks (Buildbot's `set_step_locks_acquired_at`).
     pub async fn set_step_locks_acquired_at(&self, stepid: i64, at: i64) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE steps SET locks_acquired_at = $1 WHERE id = $2")
             .bind(at)
             .bind(stepid)
@@ -97,6 +99,7 @@ impl Db {
         started_at: i64,
         locks_acquired: bool,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         let sql = if locks_acquired {
             "UPDATE steps SET started_at = $1, locks_acquired_at = $1 WHERE id = $2"
         } else {
@@ -115,6 +118,7 @@ impl Db {
         stepid: i64,
         state_string: &str,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE steps SET state_string = $1 WHERE id = $2")
             .bind(state_string)
             .bind(stepid)
@@ -129,6 +133,7 @@ impl Db {
         results: i64,
         hidden: bool,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE steps SET complete_at = $1, results = $2, hidden = $3 WHERE id = $4")
             .bind(now())
             .bind(results)
@@ -141,6 +146,7 @@ impl Db {
 
     /// Adds a URL to a step (Buildbot's `addURL`); an identical one is not added twice.
     pub async fn add_step_url(&self, stepid: i64, name: &str, url: &str) -> Result<(), DbError> {
+        let _written = self.writing();
         let step = self.get_step(stepid).await?;
         let mut urls = step.urls.as_array().cloned().unwrap_or_default();
         let entry = serde_json::json!({"name": name, "url": url});

@@ -35,6 +35,7 @@ pub struct WorkerModel {
 
 impl Db {
     pub async fn find_worker_id(&self, name: &str) -> Result<i64, DbError> {
+        let _written = self.writing();
         if let Some(row) = sqlx::query("SELECT id FROM workers WHERE name = $1")
             .bind(name)
             .fetch_optional(self.pool())
@@ -59,6 +60,7 @@ impl Db {
         masterid: i64,
         info: &Value,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("DELETE FROM connected_workers WHERE masterid = $1 AND workerid = $2")
             .bind(masterid)
             .bind(workerid)
@@ -78,6 +80,7 @@ impl Db {
     }
 
     pub async fn worker_disconnected(&self, workerid: i64, masterid: i64) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("DELETE FROM connected_workers WHERE masterid = $1 AND workerid = $2")
             .bind(masterid)
             .bind(workerid)
@@ -94,6 +97,7 @@ impl Db {
         masterid: i64,
         builderids: &[i64],
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         let mut tx = self.begin_write().await?;
         let mut running = std::collections::HashMap::new();
         for row in sqlx::query("SELECT id, builderid FROM builder_masters WHERE masterid = $1")
@@ -147,6 +151,7 @@ impl Db {
         paused: bool,
         pause_reason: Option<&str>,
     ) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE workers SET paused = $1, pause_reason = $2 WHERE id = $3")
             .bind(i64::from(paused))
             .bind(pause_reason)
@@ -158,6 +163,7 @@ impl Db {
 
     /// Buildbot's `set_worker_graceful`.
     pub async fn set_worker_graceful(&self, workerid: i64, graceful: bool) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query("UPDATE workers SET graceful = $1 WHERE id = $2")
             .bind(i64::from(graceful))
             .bind(workerid)
@@ -167,6 +173,7 @@ impl Db {
     }
 
     pub async fn deconfigure_all_workers_for_master(&self, masterid: i64) -> Result<(), DbError> {
+        let _written = self.writing();
         sqlx::query(
             "DELETE FROM configured_workers WHERE buildermasterid IN (SELECT id FROM builder_masters WHERE masterid = $1)",
         )

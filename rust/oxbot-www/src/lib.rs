@@ -4,6 +4,7 @@
 //! plugins, [`ui`]) or oxbot's own minimal page. [`router`] builds the routes (tests call it
 //! without a socket); [`serve`] runs them.
 
+mod answers;
 pub mod auth;
 mod control;
 mod error;
@@ -78,6 +79,7 @@ pub fn router(state: WwwState) -> Router {
         )
         .merge(sse::routes(state.mq.clone()))
         .fallback(get(ui::static_file))
+        .layer(axum::Extension(Arc::new(answers::AnswerCache::default())))
         .with_state(state)
 }
 

@@ -1,8 +1,10 @@
 //! `/api/v2`: GETs answered from the data API with Buildbot's envelope and JSON formatting,
 //! and POSTs as JSON-RPC 2.0 control calls.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt as _;
@@ -11,6 +13,7 @@ use oxbot_master::data::api::pyjson::{python_json, python_json_pretty, python_js
 use oxbot_master::data::api::{DataResult, QueryParams};
 use serde_json::{Map, Value, json};
 
+use crate::answers::{Answer, AnswerCache, AnswerKey};
 use crate::control::Refusal;
 use crate::{ApiError, WwwState};
 
@@ -46,19 +49,20 @@ pub(crate) async fn api_root(State(state): State<WwwState>) -> Response {
 /// `GET /api/v2/<path>`.
 pub(crate) async fn get(
     State(state): State<WwwState>,
+    Extension(answers): Extension<Arc<AnswerCache>>,
     Path(path): Path<String>,
-    RawQuery(query): RawQuery,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let segments: Vec<&str> = path.split('/').collect();
-    answer(&state, &segments, query.as_deref(), &headers).await
+    answer(&state, &answers, &segments, &uri, &headers).await
 }
 
 /// `GET /api/v2` (the root links) and `GET /api/v2/` (an invalid path, as in Buildbot).
 pub(crate) async fn get_root(
     State(state): State<WwwState>,
+    Extension(answers): Extension<Arc<AnswerCache>>,
     uri: Uri,
-    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let segments: &[&str] = if uri.path().ends_with('/') {
@@ -66,17 +70,30 @@ pub(crate) async fn get_root(
     } else {
         &[]
     };
-    answer(&state, segments, query.as_deref(), &headers).await
+    answer(&state, &answers, segments, &uri, &headers).await
 }
 
-/// Answers a GET from the data API with Buildbot's envelope and layout.
+/// Answers a GET from the data API with Buildbot's envelope and layout, or with the same
+/// answer made earlier if the data has not changed since.
 async fn answer(
     state: &WwwState,
+    answers: &AnswerCache,
     segments: &[&str],
-    query: Option<&str>,
+    uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = parse_query(query);
+    let key = AnswerKey {
+        path_and_query: uri.path_and_query().map_or("", |pq| pq.as_str()).to_owned(),
+        json: wants_json(headers),
+    };
+    // Read before the data: a write landing meanwhile makes the answer older than its data.
+    let version = state.data.version();
+    if let Some(version) = version
+        && let Some(kept) = answers.get(version, &key)
+    {
+        return Ok(([(header::CONTENT_TYPE, kept.content_type)], kept.body).into_response());
+    }
+    let params = parse_query(uri.query());
     let result = state.data.get(segments, &params).await?;
     let body = match result {
         DataResult::Raw {
@@ -111,19 +128,21 @@ async fn answer(
             Value::Object(body)
         }
     };
-    Ok(if wants_json(headers) {
-        (
-            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-            python_json(&body, true),
-        )
-            .into_response()
+    let made = if key.json {
+        Answer {
+            content_type: "application/json; charset=utf-8",
+            body: Bytes::from(python_json(&body, true)),
+        }
     } else {
-        (
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            python_json_pretty(&body),
-        )
-            .into_response()
-    })
+        Answer {
+            content_type: "text/plain; charset=utf-8",
+            body: Bytes::from(python_json_pretty(&body)),
+        }
+    };
+    if let Some(version) = version {
+        answers.put(version, key, made.clone());
+    }
+    Ok(([(header::CONTENT_TYPE, made.content_type)], made.body).into_response())
 }
 
 /// Any other method on `/api/v2/...`.

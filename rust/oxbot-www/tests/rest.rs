@@ -52,6 +52,29 @@ async fn envelope_for_collections_and_single_objects() {
     assert_eq!(body["buildrequests"][0]["results"], -1);
 }
 
+/// Answers are kept between writes (see `answers.rs`): a write through the database makes
+/// the next GET read it, and the JSON and the pretty-text answers of one URL stay apart.
+#[tokio::test]
+async fn a_write_is_seen_by_the_next_get() {
+    let (db, ids_) = common::fixture().await;
+    let build2 = ids_.build2;
+    let (app, _, _) = common::app_on(db.clone(), ids_);
+    let path = format!("/api/v2/builds/{build2}");
+    let before = get(&app, &path).await.json();
+    assert_eq!(before["builds"][0]["complete"], false);
+    assert_eq!(get(&app, &path).await.json(), before);
+
+    db.finish_build(build2, 2).await.unwrap();
+    let after = get(&app, &path).await.json();
+    assert_eq!(after["builds"][0]["complete"], true);
+    assert_eq!(after["builds"][0]["results"], 2);
+
+    let pretty = send(&app, Request::get(&path).body(Body::empty()).unwrap()).await;
+    assert_eq!(pretty.content_type, "text/plain; charset=utf-8");
+    assert_eq!(pretty.json(), after);
+    assert!(get(&app, &path).await.text.starts_with("{\"builds\":[{"));
+}
+
 #[tokio::test]
 async fn pretty_text_for_browsers() {
     let (app, _, _) = app().await;

@@ -16,6 +16,7 @@ mod route;
 mod spec;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use futures_util::{StreamExt as _, TryStreamExt as _};
@@ -109,6 +110,8 @@ impl std::fmt::Debug for DataResult {
 pub struct DataApi {
     db: Db,
     forceschedulers: Arc<RwLock<Vec<Value>>>,
+    /// How many times the force schedulers were replaced (see [`DataApi::version`]).
+    forceschedulers_set: Arc<AtomicU64>,
 }
 
 /// What a fetched endpoint holds before the result spec is applied.
@@ -136,12 +139,27 @@ impl DataApi {
         DataApi {
             db,
             forceschedulers: Arc::new(RwLock::new(Vec::new())),
+            forceschedulers_set: Arc::default(),
+        }
+    }
+
+    /// A number that changes whenever an answer of this API may change (a database write, a
+    /// reconfig), so that an answer made at one version holds as long as the version is the
+    /// same. `None` when that cannot be known: a PostgreSQL database may be written by other
+    /// masters.
+    pub fn version(&self) -> Option<u64> {
+        match self.db.backend() {
+            oxbot_db::Backend::Sqlite => {
+                Some(self.db.writes() + self.forceschedulers_set.load(Ordering::Acquire))
+            }
+            oxbot_db::Backend::Postgres => None,
         }
     }
 
     /// Sets the force schedulers' resources (from the config; replaced on reconfig).
     pub fn set_forceschedulers(&self, schedulers: Vec<Value>) {
         *self.forceschedulers.write().expect("forceschedulers lock") = schedulers;
+        self.forceschedulers_set.fetch_add(1, Ordering::Release);
     }
 
     fn forceschedulers(&self) -> Vec<Value> {
