@@ -149,8 +149,16 @@ impl ListenAddress {
         }
         let parts = split_strports(spec);
         let mut parts = parts.iter().map(String::as_str);
-        if parts.next() != Some("tcp") {
-            return Err(bad());
+        match parts.next() {
+            Some("tcp") => {}
+            // Twisted's other server endpoints, which Buildbot accepts.
+            Some(kind @ ("ssl" | "tls" | "unix" | "systemd" | "tcp6" | "onion")) => {
+                return Err(ConfigError::new(format!(
+                    "port specification '{spec}': {kind}: endpoints are not supported by oxbot \
+                     yet (only a port number or tcp:); for TLS, put a proxy in front of oxbot"
+                )));
+            }
+            _ => return Err(bad()),
         }
         let mut port = None;
         let mut interface = None;
@@ -365,6 +373,12 @@ mod tests {
         assert_eq!(named.bind_addr(), "[::1]:8010");
         assert!(ListenAddress::parse("unix:/tmp/sock").is_err());
         assert!(ListenAddress::parse("tcp:").is_err());
+        let ssl = ListenAddress::parse("ssl:8443:privateKey=k.pem").unwrap_err();
+        assert!(
+            ssl.message.contains("ssl: endpoints are not supported by oxbot yet"),
+            "{}",
+            ssl.message
+        );
     }
 
     #[test]
