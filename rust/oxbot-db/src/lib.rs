@@ -79,6 +79,7 @@ mod masters;
 mod schedulers;
 mod sourcestamps;
 mod steps;
+pub mod testing;
 mod workers;
 
 use std::path::Path;

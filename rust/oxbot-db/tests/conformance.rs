@@ -1,8 +1,6 @@
 //! One story through every table family, run on SQLite and on PostgreSQL (a scratch database
 //! on 127.0.0.1:5432 when reachable; `OXBOT_REQUIRE_POSTGRES=1` makes its absence a failure).
 
-use std::path::Path;
-
 use std::collections::BTreeMap;
 
 use oxbot_db::{
@@ -518,30 +516,10 @@ async fn story_on_sqlite() {
 #[tokio::test]
 #[expect(clippy::print_stderr, reason = "a skipped test says why")]
 async fn story_on_postgres() {
-    let admin_url = "postgresql://postgres@127.0.0.1:5432/test";
-    let Ok(admin) = Db::connect(admin_url, Path::new(".")).await else {
-        assert!(
-            std::env::var_os("OXBOT_REQUIRE_POSTGRES").is_none(),
-            "PostgreSQL is required but not reachable"
-        );
+    let Some(scratch) = oxbot_db::testing::ScratchPostgres::create("oxbot_test").await else {
         eprintln!("skipped: PostgreSQL not reachable at 127.0.0.1:5432");
         return;
     };
-    let name = format!("oxbot_test_{}_{}", std::process::id(), oxbot_db::now());
-    admin
-        .execute_admin(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let db = Db::connect(
-        &format!("postgresql://postgres@127.0.0.1:5432/{name}"),
-        Path::new("."),
-    )
-    .await
-    .unwrap();
-    story(&db).await;
-    db.close().await;
-    admin
-        .execute_admin(&format!("DROP DATABASE {name}"))
-        .await
-        .unwrap();
+    story(&scratch.db).await;
+    scratch.remove().await;
 }

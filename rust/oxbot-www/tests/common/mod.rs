@@ -176,8 +176,14 @@ pub(crate) struct Ids {
 /// requests, a finished build (steps `worker_preparation`, `compile` with a stdio log and
 /// `report` with an HTML log), a running build, a change, a scheduler and a change source.
 pub(crate) async fn fixture() -> (Db, Ids) {
-    let dir = std::env::temp_dir();
-    let db = Db::connect("sqlite://", &dir).await.unwrap();
+    let db = Db::connect("sqlite://", &std::env::temp_dir())
+        .await
+        .unwrap();
+    fixture_in(db).await
+}
+
+/// [`fixture`] in `db`, an empty database.
+pub(crate) async fn fixture_in(db: Db) -> (Db, Ids) {
     db.upgrade().await.unwrap();
     let m = db.find_master_id("vm:/srv/master").await.unwrap();
     db.set_master_state(m, true).await.unwrap();
