@@ -182,18 +182,22 @@ def test_anonymous_force_is_denied_alike(masters):
 
 
 def test_config_is_buildbots(masters):
-    """/config: the same keys and values, but for the URL, the versions and `port` (oxbot
-    does not keep the port as written)."""
+    """/config: the same keys and values, but for the URL and the port (each master has its
+    own, shown as written) and the versions (the embedded Python's first, then Buildbot's or
+    oxbot's)."""
 
     def config(client):
         config = client.config()
         assert config.pop("buildbotURL") == client.url + "/"
-        config.pop("versions")
-        config.pop("port", None)
-        return config
+        port = client.url.rsplit(":", 1)[1]
+        assert config.pop("port") == f"tcp:{port}:interface=127.0.0.1"
+        versions = config.pop("versions")
+        assert versions[0][0] == "Python" and versions[0][1].startswith("3."), versions
+        return config, versions[1][0]
 
     answers = on_both(masters, config)
-    assert answers["oxbot"] == answers["buildbot"]
+    assert answers["oxbot"][0] == answers["buildbot"][0]
+    assert (answers["oxbot"][1], answers["buildbot"][1]) == ("oxbot", "Buildbot")
 
 
 def test_login_challenge_and_wrong_password(masters):

@@ -2,8 +2,9 @@
 oxbot, driven in Debian's headless chromium by compat-tests/ui/ui.js (playwright-core with
 executablePath): home, builders, a builder, a build and its log while it runs (the page updates
 itself from /ws), workers, changes, waterfall, console, grid, a worker, a change, a build
-request, pending build requests, masters, schedulers, settings, and the force dialog submitted
-(the UI then follows the new build). Screenshots are kept in compat-tests/ui/screenshots/.
+request, pending build requests, masters, schedulers, settings, about (the versions and the API
+description from /api/v2/application.spec), and the force dialog submitted (the UI then follows
+the new build). Screenshots are kept in compat-tests/ui/screenshots/.
 
 oxbot finds the UI packages in the Python it embeds; here they are in the virtualenv
 compat-tests/.venv-ui (made by .ci/run from that Python) named by VIRTUAL_ENV, as a user
@@ -156,7 +157,7 @@ def test_every_page_of_the_official_ui_works(ui_master, tmp_path):
     assert [p["page"] for p in pages[:-1]] == [
         "home", "builders", "builder", "build-live", "log-live", "workers", "changes",
         "waterfall", "console", "grid", "worker", "change", "buildrequest",
-        "pendingbuildrequests", "masters", "schedulers", "settings", "force"], report
+        "pendingbuildrequests", "masters", "schedulers", "settings", "about", "force"], report
     failed = [p for p in pages[:-1] if not p["ok"]]
     assert not failed, report + "\n--- twistd.log (end) ---\n" + m.log()[-5000:]
     assert result.returncode == 0, report

@@ -160,8 +160,7 @@ async function main() {
     await text(plan.change);
     await text('runtests');
   });
-  // The other pages of the navigation. (The About page is left out: oxbot does not serve
-  // /api/v2/application.spec yet, so its "API description" stays empty.)
+  // The other pages of the navigation.
   await visit('worker', `workers/${plan.workerid}`, async () => {
     await text(plan.worker);
     await text('runtests');
@@ -187,6 +186,23 @@ async function main() {
   });
   await visit('settings', 'settings', async () => {
     await text('Settings related to links between pages');
+  });
+  // The versions (the embedded Python's first), and the API description: one item per
+  // endpoint of /api/v2/application.spec, which opens to its type's fields.
+  await visit('about', 'about', async () => {
+    await text('Python version: 3.');
+    await text('oxbot version:');
+    await page.waitForFunction(
+      () => document.querySelectorAll('.bb-about-view .list-group-item').length >= 138,
+      null,
+      { timeout: TIMEOUT },
+    );
+    const builders = page
+      .locator('.bb-about-view .list-group-item')
+      .filter({ has: page.locator('b', { hasText: /^\/builders:$/ }) });
+    await builders.getByText('8 fields').waitFor();
+    await builders.locator('b').click();
+    await builders.getByText('masterids').waitFor();
   });
   await visit('force', `builders/${plan.runtests.id}`, async () => {
     await page.getByRole('button', { name: /force/i }).click();

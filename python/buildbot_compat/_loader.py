@@ -481,11 +481,11 @@ def _load_www(c):
     hook_auth = www.get("change_hook_auth")
     if isinstance(hook_auth, (list, tuple)):
         www["change_hook_auth"] = [_hook_checker(entry) for entry in hook_auth]
-    port = www.pop("port", None)
+    # The port stays in "other" as given too: the frontend config shows it so.
+    port = www.get("port")
     if isinstance(port, str) and port.strip().split(":", 1)[0] not in ("tcp", port.strip()):
-        # A strports endpoint other than TCP (Twisted's `unix:/path/to.sock`): kept as given,
-        # for the engine to name it as not supported.
-        www["port"] = port
+        # A strports endpoint other than TCP (Twisted's `unix:/path/to.sock`): only in
+        # "other", for the engine to name it as not supported.
         port = None
     plugins = www.pop("plugins", {}) or {}
     return {"port": _describe.value(port), "plugins": _describe.value(plugins),

@@ -13,13 +13,16 @@ pub(crate) fn change_hook_auth(
     oxbot_www::hooks::auth::HookAuth::from_www(&config.www.other).map_err(anyhow::Error::msg)
 }
 
-/// `c['www']`'s `auth`, `authz` and `allowed_origins`; an error names what oxbot cannot
-/// honour, and the master does not start.
+/// `c['www']`'s `auth`, `authz` and `allowed_origins`, and the frontend config, which lists
+/// the embedded Python's version; an error names what oxbot cannot honour, and the master
+/// does not start.
 pub(crate) fn web_auth(
     config: &oxbot_core::config::MasterConfig,
     python: &Arc<dyn oxbot_core::python::PythonCallbacks>,
 ) -> anyhow::Result<oxbot_www::auth::WebAuth> {
-    oxbot_www::auth::WebAuth::from_config(config, Some(python)).map_err(anyhow::Error::msg)
+    let auth =
+        oxbot_www::auth::WebAuth::from_config(config, Some(python)).map_err(anyhow::Error::msg)?;
+    Ok(auth.with_python_version(oxbot_python::python_version()))
 }
 
 /// The key that signs session cookies, where Buildbot keeps it (object `www`, state

@@ -194,7 +194,8 @@ pub struct WwwConfig {
     pub port: Option<ListenAddress>,
     /// Plugin name → its settings, as in `c['www']['plugins']`.
     pub plugins: Map,
-    /// Everything else of `c['www']` (auth, authz, change_hook_dialects...) as described.
+    /// Everything else of `c['www']` (auth, authz, change_hook_dialects...) as described,
+    /// with `port` as given (Buildbot's frontend config shows it).
     pub other: Map,
 }
 
@@ -375,7 +376,8 @@ mod tests {
         assert!(ListenAddress::parse("tcp:").is_err());
         let ssl = ListenAddress::parse("ssl:8443:privateKey=k.pem").unwrap_err();
         assert!(
-            ssl.message.contains("ssl: endpoints are not supported by oxbot yet"),
+            ssl.message
+                .contains("ssl: endpoints are not supported by oxbot yet"),
             "{}",
             ssl.message
         );

@@ -255,11 +255,18 @@ fn auth_gaps(www: &oxbot_core::config::Map) -> Vec<String> {
     out
 }
 
-/// A `c['www']['port']` oxbot's web server cannot listen on (the shim leaves a strports string
-/// other than `tcp:`, such as `unix:/path/to.sock`, in `www.other`): the master refuses to
-/// start with this line, and checkconfig lists it.
+/// A `c['www']['port']` oxbot's web server cannot listen on (a strports string other than
+/// `tcp:`, such as `unix:/path/to.sock`, which the shim leaves in `www.other` only): the master
+/// refuses to start with this line, and checkconfig lists it.
 pub fn www_port_not_served(config: &MasterConfig) -> Option<String> {
-    let port = config.www.other.get("port")?;
+    if config.www.port.is_some() {
+        return None;
+    }
+    let port = config
+        .www
+        .other
+        .get("port")
+        .filter(|port| !port.is_null())?;
     let shown = port
         .as_str()
         .map_or_else(|| port.to_string(), |s| format!("'{s}'"));

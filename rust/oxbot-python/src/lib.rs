@@ -12,7 +12,8 @@
 //!   `runtime.rs` for the threading rule).
 //!
 //! - Python → Rust at start: the official UI's packages (`buildbot-www` and its plugins) as
-//!   plain directories ([`www::www_apps`]).
+//!   plain directories ([`www::www_apps`]), and the interpreter's version
+//!   ([`python_version`]).
 //!
 //! The shim's sources are compiled into the binary (`interpreter.rs`); a `buildbot_compat`
 //! installed in the interpreter's environment (pip) takes precedence.
@@ -62,6 +63,15 @@ fn single_error(message: String) -> ConfigErrors {
     let mut errors = ConfigErrors::default();
     errors.add(message);
     errors
+}
+
+/// The embedded Python's version as Buildbot's frontend config lists it (`3.13.1`: major,
+/// minor and micro of `sys.version_info`).
+pub fn python_version() -> String {
+    Python::attach(|py| {
+        let version = py.version_info();
+        format!("{}.{}.{}", version.major, version.minor, version.patch)
+    })
 }
 
 /// The config file a `buildbot.tac` names, found as Buildbot's command-line tools find it: the
@@ -160,4 +170,24 @@ fn config_errors(py: Python<'_>, err: &PyErr) -> ConfigErrors {
         });
     }
     errors
+}
+
+#[cfg(test)]
+mod tests {
+    use pyo3::prelude::*;
+
+    /// Buildbot writes it `'.'.join(map(str, sys.version_info[:3]))`.
+    #[test]
+    fn python_version_is_major_minor_micro() {
+        let expected: String = Python::attach(|py| {
+            py.eval(
+                c"'.'.join(map(str, __import__('sys').version_info[:3]))",
+                None,
+                None,
+            )
+            .and_then(|v| v.extract())
+            .unwrap()
+        });
+        assert_eq!(super::python_version(), expected);
+    }
 }

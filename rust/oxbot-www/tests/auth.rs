@@ -115,6 +115,7 @@ async fn app(www: Value) -> App {
     };
     let web_auth = WebAuth::from_config(&config(&www), None)
         .unwrap()
+        .with_python_version("3.13.1".to_owned())
         .with_session_secret(b"test");
     let (router, switch) = auth::apply(router(state), web_auth, data);
     App {
@@ -611,6 +612,35 @@ async fn without_auth_login_is_not_implemented() {
     assert_eq!(reply.status, StatusCode::NOT_IMPLEMENTED);
     let config: Value = serde_json::from_str(&get(&app, "/config", None).await.text).unwrap();
     assert_eq!(config["auth"], json!({"name": "NoAuth"}));
+}
+
+async fn frontend(app: &App) -> Value {
+    serde_json::from_str(&get(app, "/config", None).await.text).unwrap()
+}
+
+/// `/config` as Buildbot builds it: the embedded Python's version first in `versions`, then
+/// oxbot's and the config's own; `port` as written, `null` when unset. A reconfig keeps the
+/// Python's version.
+#[tokio::test]
+async fn config_lists_the_python_and_the_port_as_written() {
+    let app = app(json!({"port": "tcp:8010", "versions": [["Extra", "1.0"]]})).await;
+    let shown = frontend(&app).await;
+    assert_eq!(shown["port"], "tcp:8010");
+    assert_eq!(
+        shown["versions"],
+        json!([
+            ["Python", "3.13.1"],
+            ["oxbot", env!("CARGO_PKG_VERSION")],
+            ["Extra", "1.0"]
+        ])
+    );
+    app.switch.reconfigure(&config(&json!({})), None).unwrap();
+    let shown = frontend(&app).await;
+    assert_eq!(shown["port"], Value::Null);
+    assert_eq!(
+        shown["versions"],
+        json!([["Python", "3.13.1"], ["oxbot", env!("CARGO_PKG_VERSION")]])
+    );
 }
 
 #[tokio::test]

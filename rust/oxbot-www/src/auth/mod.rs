@@ -112,6 +112,8 @@ pub struct WebAuth {
     buildbot_url: String,
     /// `/config` without its `user`.
     frontend: Map<String, Value>,
+    /// The embedded Python's version, listed first in the frontend config's `versions`.
+    python_version: Option<String>,
 }
 
 fn auth_kind(
@@ -276,7 +278,19 @@ impl WebAuth {
             origins,
             buildbot_url,
             frontend,
+            python_version: None,
         })
+    }
+
+    /// Lists the embedded Python's `version` first in the frontend config's `versions`, as
+    /// Buildbot lists its Python's (the About page shows them); a reconfig keeps it.
+    #[must_use]
+    pub fn with_python_version(mut self, version: String) -> WebAuth {
+        if let Some(Value::Array(versions)) = self.frontend.get_mut("versions") {
+            versions.insert(0, json!(["Python", version]));
+        }
+        self.python_version = Some(version);
+        self
     }
 
     /// The same signing sessions with `secret` (the one kept in the database, shared with
@@ -319,7 +333,7 @@ impl WebAuth {
 }
 
 /// `/config`'s object as Buildbot's `get_www_frontend_config_dict` builds it (objects by their
-/// config dicts, no change hook settings), `user` aside.
+/// config dicts, `port` as given, no change hook settings), `user` aside.
 fn frontend_config(
     config: &MasterConfig,
     buildbot_url: &str,
@@ -340,6 +354,8 @@ fn frontend_config(
     out.insert("authz".to_owned(), json!({}));
     out.insert("avatar_methods".to_owned(), json!({"name": "gravatar"}));
     out.insert("logfileName".to_owned(), json!("http.log"));
+    // Buildbot's default when `c['www']` has no port; a configured one replaces it below.
+    out.insert("port".to_owned(), Value::Null);
     let mut versions = vec![json!(["oxbot", env!("CARGO_PKG_VERSION")])];
     for (key, value) in &config.www.other {
         match key.as_str() {
@@ -395,6 +411,9 @@ impl AuthSwitch {
     ) -> Result<(), String> {
         let old = self.0.current();
         let mut new = WebAuth::from_config(config, python)?;
+        if let Some(version) = &old.python_version {
+            new = new.with_python_version(version.clone());
+        }
         new.sessions = old.sessions.with_lifetime(new.lifetime_seconds);
         new.digest = old.digest.clone();
         *self
