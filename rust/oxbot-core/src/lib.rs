@@ -4,6 +4,7 @@
 //! Architecture Invariant: no IO, no async runtime, no Python, no SQL here.
 
 pub mod config;
+pub mod pyrepr;
 pub mod python;
 pub mod results;
 

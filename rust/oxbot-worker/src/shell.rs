@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::watch;
 
+use oxbot_core::pyrepr::{py_bytes_repr, py_repr};
+
 use crate::commands::Ctx;
 use crate::logfiles::{POLL_INTERVAL, Watcher};
 use crate::output::{LineBuffer, triple};
@@ -25,70 +27,6 @@ struct Argv {
     display: String,
     /// Python's repr of the argv as bytes, as Buildbot's header shows it.
     repr: String,
-}
-
-/// Python's `repr()` of a bytes value.
-fn py_bytes_repr(s: &str) -> String {
-    format!("b{}", py_quoted(s, true))
-}
-
-/// Python's `repr()` of a str.
-fn py_str_repr(s: &str) -> String {
-    py_quoted(s, false)
-}
-
-/// The quoted part of Python's `repr()` of a str, or of bytes (where non-ASCII is escaped).
-fn py_quoted(s: &str, bytes: bool) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::from(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(quote);
-            }
-            ' '..='~' => out.push(c),
-            c if bytes || (c as u32) < 0x20 || c == '\u{7f}' => {
-                let mut utf8 = [0u8; 4];
-                for b in c.encode_utf8(&mut utf8).bytes() {
-                    out.push_str(&format!("\\x{b:02x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// Python's `repr()` of a JSON-like value (dict, list, str, bool, None, number).
-fn py_repr(value: &Value) -> String {
-    match value {
-        Value::Null => "None".to_owned(),
-        Value::Bool(true) => "True".to_owned(),
-        Value::Bool(false) => "False".to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => py_str_repr(s),
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(py_repr).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }
 
 /// Python's `shlex.quote`.
@@ -722,14 +660,8 @@ mod tests {
         assert_eq!(list.repr, "[b'sh', b'-c', b'echo failing; exit 3']");
         let string = argv(&json!("echo 'hi'")).unwrap();
         assert_eq!(string.repr, "b\"echo 'hi'\"");
-        assert_eq!(py_bytes_repr("é\u{1}"), "b'\\xc3\\xa9\\x01'");
-        assert_eq!(py_str_repr("é\u{1}"), "'é\\x01'");
         assert_eq!(string.real, ["/bin/sh", "-c", "echo 'hi'"]);
         assert_eq!(secs(1.0), "1 sec");
-        assert_eq!(
-            py_repr(&json!({"a": "b.log", "c": {"filename": "it's", "follow": true}})),
-            "{'a': 'b.log', 'c': {'filename': \"it's\", 'follow': True}}"
-        );
         assert_eq!(secs(1200.0), "1200 secs");
     }
 

@@ -10,7 +10,9 @@
 
 use serde_json::{Map, Value};
 
-use super::properties::{Properties, RenderError, display_value, is_truthy, py_repr};
+use oxbot_core::pyrepr::py_repr;
+
+use super::properties::{Properties, RenderError, display_value, is_truthy};
 
 fn invalid(message: String) -> RenderError {
     RenderError::Invalid {

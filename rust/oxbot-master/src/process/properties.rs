@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use oxbot_core::config::Value;
+use oxbot_core::pyrepr::py_repr;
 use oxbot_core::python::PythonCallbacks;
 use serde_json::Map;
 
@@ -286,50 +287,6 @@ pub fn display_value(value: &Value) -> String {
     }
 }
 
-/// Python's `repr()` of a JSON value (`'text'`, `42`, `True`, `None`, `['a', 1]`).
-pub fn py_repr(value: &Value) -> String {
-    match value {
-        Value::Null => "None".to_owned(),
-        Value::Bool(true) => "True".to_owned(),
-        Value::Bool(false) => "False".to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => {
-            let quote = if s.contains('\'') && !s.contains('"') {
-                '"'
-            } else {
-                '\''
-            };
-            let mut out = String::from(quote);
-            for c in s.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\t' => out.push_str("\\t"),
-                    c if c == quote => {
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push(quote);
-            out
-        }
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(py_repr).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, v)| format!("{}: {}", py_repr(&Value::from(k.as_str())), py_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
 /// Python truthiness of a JSON value.
 pub fn is_truthy(value: &Value) -> bool {
     match value {
@@ -369,17 +326,6 @@ mod tests {
             json!("yes|")
         );
         assert_eq!(render("100%%"), json!("100%"));
-    }
-
-    #[test]
-    fn values_are_written_as_python_reprs() {
-        assert_eq!(py_repr(&json!("1.2")), "'1.2'");
-        assert_eq!(py_repr(&json!("it's")), "\"it's\"");
-        assert_eq!(py_repr(&json!("a\nb")), "'a\\nb'");
-        assert_eq!(
-            py_repr(&json!([1, true, null, {"k": "v"}])),
-            "[1, True, None, {'k': 'v'}]"
-        );
     }
 
     #[test]

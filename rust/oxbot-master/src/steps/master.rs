@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 
 use super::arg_str;
 use super::shell::ShellCommand;
-use crate::process::properties::py_repr;
 use crate::process::remote_command::Stream;
 use crate::process::step::{StepContext, StepError};
+use oxbot_core::pyrepr::py_repr;
 
 /// Where `SetPropertyFromCommand` gets its properties from.
 #[derive(Debug, Clone)]

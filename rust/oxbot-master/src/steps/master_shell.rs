@@ -7,6 +7,7 @@ use std::os::unix::process::ExitStatusExt as _;
 use std::process::Stdio;
 
 use oxbot_core::Results;
+use oxbot_core::pyrepr::py_str_repr;
 use serde_json::{Map, Value};
 use tokio::io::AsyncReadExt as _;
 
@@ -22,25 +23,6 @@ pub struct MasterShellCommand {
     log_environ: bool,
     /// `interruptSignal`: what a stop sends the process (Buildbot's default `KILL`).
     interrupt_signal: String,
-}
-
-/// Python's `repr()` of a str.
-fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let escaped: String = s
-        .chars()
-        .flat_map(|c| match c {
-            '\\' => vec!['\\', '\\'],
-            '\n' => vec!['\\', 'n'],
-            c if c == quote => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    format!("{quote}{escaped}{quote}")
 }
 
 impl MasterShellCommand {
@@ -98,7 +80,7 @@ impl MasterShellCommand {
             "h{shown}\nh\nh** RUNNING ON BUILDMASTER **\nh in dir {}\nh argv: [{}]\n",
             dir.display(),
             argv.iter()
-                .map(|a| py_repr(a))
+                .map(|a| py_str_repr(a))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -123,10 +105,10 @@ impl MasterShellCommand {
             let shown_env: Vec<String> = match &env {
                 Some(env) => env
                     .iter()
-                    .map(|(k, v)| format!("{}: {}", py_repr(k), py_repr(v)))
+                    .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_str_repr(v)))
                     .collect(),
                 None => std::env::vars()
-                    .map(|(k, v)| format!("{}: {}", py_repr(&k), py_repr(&v)))
+                    .map(|(k, v)| format!("{}: {}", py_str_repr(&k), py_str_repr(&v)))
                     .collect(),
             };
             header.push_str(&format!("h env: {{{}}}\n", shown_env.join(", ")));

@@ -10,9 +10,9 @@ use oxbot_core::Results;
 use serde_json::{Map, Value, json};
 
 use super::arg_str;
-use crate::process::properties::py_repr;
 use crate::process::remote_command::{CommandOutcome, RemoteCommand, Transfer};
 use crate::process::step::{LogHandle, StepContext, StepError};
+use oxbot_core::pyrepr::py_repr;
 
 /// How uploads are sent: the arguments the upload steps share.
 #[derive(Debug, Clone)]
