@@ -218,7 +218,9 @@ impl StepContext {
                 ..CommandOutcome::default()
             });
         }
-        let (sender, mut receiver) = mpsc::unbounded_channel();
+        // Bounded: the connection stops reading from the worker while the log writes below
+        // are behind, so a fast command's output does not pile up in memory.
+        let (sender, mut receiver) = mpsc::channel(crate::worker::connection::UPDATES_IN_FLIGHT);
         let conn = self.build.worker.clone();
         let builder_name = self.build.builder_name.clone();
         let interrupt = self.interrupt.clone();

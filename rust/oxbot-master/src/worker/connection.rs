@@ -5,6 +5,10 @@
 //!
 //! The connection is generic over a stream and a sink of binary frames, so tests can drive it
 //! without a socket; `listener` gives it a WebSocket.
+//!
+//! A command's updates reach its step through bounded channels, and the reader waits while
+//! they are full: a worker printing faster than the step stores its log is slowed down by TCP
+//! (the reader stops reading) instead of queueing the output in the master's memory.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +29,10 @@ use crate::process::remote_command::{
 
 /// The settings the master sends before any command (`set_worker_settings`), as Buildbot 4.3.
 const NEWLINE_RE: &str = r"(\r\n|\r(?=.)|\033\[u|\033\[[0-9]+;[0-9]+[Hf]|\033\[2J|\x08+)";
+
+/// Updates of a command waiting for their step (each at most the worker's `buffer_size`,
+/// 64 KiB): few, so the master holds little of a command's output however fast it comes.
+pub const UPDATES_IN_FLIGHT: usize = 2;
 
 /// Command ids come from one process-wide counter, as in Buildbot.
 static NEXT_COMMAND_ID: AtomicU64 = AtomicU64::new(0);
@@ -270,7 +278,7 @@ pub struct WorkerConnection {
     out: mpsc::UnboundedSender<Outgoing>,
     next_seq: AtomicU64,
     pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>,
-    commands: Mutex<HashMap<String, mpsc::UnboundedSender<CommandEvent>>>,
+    commands: Mutex<HashMap<String, mpsc::Sender<CommandEvent>>>,
     transfers: Mutex<HashMap<String, TransferState>>,
     info: Mutex<Map<String, Value>>,
     builder_dirs: Mutex<HashMap<String, String>>,
@@ -335,7 +343,7 @@ impl WorkerConnection {
             let mut stream = stream;
             while let Some(frame) = stream.next().await {
                 match frame {
-                    Ok(bytes) => reader.handle_frame(&bytes),
+                    Ok(bytes) => reader.handle_frame(&bytes).await,
                     Err(err) => {
                         debug!(cause = %err, "worker connection read failed");
                         break;
@@ -579,7 +587,7 @@ impl WorkerConnection {
         &self,
         builder: &str,
         cmd: RemoteCommand,
-        updates: mpsc::UnboundedSender<CommandUpdate>,
+        updates: mpsc::Sender<CommandUpdate>,
         stop: watch::Receiver<Option<StopRequest>>,
     ) -> Result<CommandOutcome, RemoteError> {
         let mut cmd = cmd;
@@ -729,11 +737,11 @@ impl WorkerConnection {
         name: &str,
         args: Map<String, Value>,
         stream: Option<(
-            mpsc::UnboundedSender<CommandUpdate>,
+            mpsc::Sender<CommandUpdate>,
             watch::Receiver<Option<StopRequest>>,
         )>,
     ) -> Result<CommandOutcome, RemoteError> {
-        let (tx, mut events) = mpsc::unbounded_channel();
+        let (tx, mut events) = mpsc::channel(UPDATES_IN_FLIGHT);
         // Registered before start_command: updates may overtake its response.
         self.commands
             .lock()
@@ -768,7 +776,12 @@ impl WorkerConnection {
                 event = events.recv() => match event {
                     Some(CommandEvent::Update(pairs)) => {
                         for (key, value) in pairs {
-                            apply_update(&mut outcome, updates.as_ref(), key, value);
+                            let update = apply_update(&mut outcome, key, value);
+                            if let (Some(update), Some(updates)) = (update, &updates) {
+                                // Waits while the step is storing earlier output; an error
+                                // means the step no longer listens.
+                                let _ = updates.send(update).await;
+                            }
                         }
                     }
                     Some(CommandEvent::Complete(failure)) => {
@@ -805,8 +818,9 @@ impl WorkerConnection {
         }
     }
 
-    /// Handles one frame from the worker.
-    fn handle_frame(&self, bytes: &[u8]) {
+    /// Handles one frame from the worker; waits while the command it updates has
+    /// [`UPDATES_IN_FLIGHT`] updates not yet taken.
+    async fn handle_frame(&self, bytes: &[u8]) {
         let message = match oxbot_proto::decode(bytes) {
             Ok(m) => m,
             Err(err) => {
@@ -860,7 +874,7 @@ impl WorkerConnection {
                     .get("args")
                     .map(oxbot_proto::update_pairs)
                     .unwrap_or_default();
-                let _ = sender.send(CommandEvent::Update(pairs));
+                let _ = sender.send(CommandEvent::Update(pairs)).await;
                 Ok(MsgValue::Nil)
             }
             ("complete", Some(sender)) => {
@@ -868,7 +882,7 @@ impl WorkerConnection {
                     .get("args")
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
-                let _ = sender.send(CommandEvent::Complete(failure));
+                let _ = sender.send(CommandEvent::Complete(failure)).await;
                 Ok(MsgValue::Nil)
             }
             (other, Some(_)) => Err(format!("not supported yet by oxbot: worker op {other}")),
@@ -881,57 +895,54 @@ impl WorkerConnection {
     }
 }
 
-fn apply_update(
-    outcome: &mut CommandOutcome,
-    updates: Option<&mpsc::UnboundedSender<CommandUpdate>>,
-    key: String,
-    value: Value,
-) {
-    let send = |update: CommandUpdate| {
-        if let Some(updates) = updates {
-            let _ = updates.send(update);
-        }
-    };
-    let text_of = |v: &Value| match v {
-        Value::Array(triple) => triple
-            .first()
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned(),
-        Value::String(s) => s.clone(),
+/// Records an update in the outcome; returns what of it goes to the step.
+fn apply_update(outcome: &mut CommandOutcome, key: String, value: Value) -> Option<CommandUpdate> {
+    // Output comes as `[text, ...]` (or a bare string); the text is moved, not copied.
+    let text_of = |v: Value| match v {
+        Value::Array(triple) => match triple.into_iter().next() {
+            Some(Value::String(s)) => s,
+            _ => String::new(),
+        },
+        Value::String(s) => s,
         _ => String::new(),
     };
     match key.as_str() {
-        "stdout" => send(CommandUpdate::Output {
-            stream: OutStream::Stdout,
-            text: text_of(&value),
-        }),
-        "stderr" => send(CommandUpdate::Output {
-            stream: OutStream::Stderr,
-            text: text_of(&value),
-        }),
-        "header" => send(CommandUpdate::Output {
-            stream: OutStream::Header,
-            text: text_of(&value),
-        }),
-        "log" => {
-            if let Value::Array(pair) = &value {
-                let name = pair
-                    .first()
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned();
-                let text = pair.get(1).map(text_of).unwrap_or_default();
-                send(CommandUpdate::LogFile { name, text });
-            }
+        "stdout" | "stderr" | "header" => {
+            let stream = match key.as_str() {
+                "stdout" => OutStream::Stdout,
+                "stderr" => OutStream::Stderr,
+                _ => OutStream::Header,
+            };
+            Some(CommandUpdate::Output {
+                stream,
+                text: text_of(value),
+            })
         }
+        "log" => match value {
+            Value::Array(pair) => {
+                let mut pair = pair.into_iter();
+                let name = match pair.next() {
+                    Some(Value::String(name)) => name,
+                    _ => String::new(),
+                };
+                let text = pair.next().map(text_of).unwrap_or_default();
+                Some(CommandUpdate::LogFile { name, text })
+            }
+            _ => None,
+        },
         "rc" => {
             let rc = value.as_i64().unwrap_or(-1);
             outcome.rc = Some(rc);
-            send(CommandUpdate::Rc(rc));
+            Some(CommandUpdate::Rc(rc))
         }
-        "failure_reason" => outcome.failure_reason = value.as_str().map(str::to_owned),
-        _ => outcome.updates.entry(key).or_default().push(value),
+        "failure_reason" => {
+            outcome.failure_reason = value.as_str().map(str::to_owned);
+            None
+        }
+        _ => {
+            outcome.updates.entry(key).or_default().push(value);
+            None
+        }
     }
 }
 
