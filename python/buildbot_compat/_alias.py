@@ -4,7 +4,6 @@ unchanged. The finder goes first on ``sys.meta_path`` so that a real Buildbot in
 same Python never wins."""
 
 import importlib
-import importlib.abc
 import importlib.util
 import sys
 
@@ -18,7 +17,9 @@ ZOPE_ALIAS = "zope"
 ZOPE_TARGET = "buildbot_compat._zope"
 
 
-class _AliasLoader(importlib.abc.Loader):
+# Plain classes, not `importlib.abc`'s: that module imports `importlib.resources` (pathlib,
+# zipfile, tempfile, inspect...), which a master would keep in memory for nothing.
+class _AliasLoader:
     def __init__(self, target):
         self.target = target
 
@@ -30,7 +31,7 @@ class _AliasLoader(importlib.abc.Loader):
         pass
 
 
-class AliasFinder(importlib.abc.MetaPathFinder):
+class AliasFinder:
     def __init__(self, alias=ALIAS, target=TARGET):
         self.alias = alias
         self.target = target

@@ -3,7 +3,6 @@ do: the same globals, the same section order, the same messages, and every error
 before giving up. The result is the JSON description the engine reads
 (``oxbot_core::config::MasterConfig``; the tags inside values are listed in ``_spec``)."""
 
-import importlib
 import json
 import os
 import re
@@ -83,7 +82,11 @@ def _forget_modules_under(directory):
         # The shim's own modules, embedded in oxbot, have relative names: never dropped.
         if path and os.path.isabs(path) and path.startswith(prefix):
             del sys.modules[name]
-    importlib.invalidate_caches()
+    # The path finders' directory listings (what `importlib.invalidate_caches()` clears,
+    # without importing `importlib.metadata`, which a master would then keep in memory).
+    for finder in sys.path_importer_cache.values():
+        if hasattr(finder, "invalidate_caches"):
+            finder.invalidate_caches()
 
 
 def _exec_config(basedir, absolute, filename):

@@ -1,12 +1,12 @@
 """``buildbot.plugins.schedulers``."""
 
-from buildbot_compat.schedulers.basic import AnyBranchScheduler, SingleBranchScheduler  # noqa: F401
-from buildbot_compat.schedulers.dependent import Dependent  # noqa: F401
-from buildbot_compat.schedulers.forcesched import ForceScheduler  # noqa: F401
-from buildbot_compat.schedulers.timed import Nightly, NightlyTriggerable, Periodic  # noqa: F401
-from buildbot_compat.schedulers.triggerable import Triggerable  # noqa: F401
-from buildbot_compat.schedulers.trysched import Try_Jobdir, Try_Userpass  # noqa: F401
+from buildbot_compat.plugins._third_party import lazy_namespace
 
-from buildbot_compat.plugins._third_party import getattr_for as _getattr_for  # noqa: E402
-
-__getattr__ = _getattr_for(__name__)
+__getattr__, __dir__, __all__ = lazy_namespace(__name__, {
+    "buildbot_compat.schedulers.basic": ["AnyBranchScheduler", "SingleBranchScheduler"],
+    "buildbot_compat.schedulers.dependent": ["Dependent"],
+    "buildbot_compat.schedulers.forcesched": ["ForceScheduler"],
+    "buildbot_compat.schedulers.timed": ["Nightly", "NightlyTriggerable", "Periodic"],
+    "buildbot_compat.schedulers.triggerable": ["Triggerable"],
+    "buildbot_compat.schedulers.trysched": ["Try_Jobdir", "Try_Userpass"],
+})

@@ -1,11 +1,12 @@
 # Serves the buildbot_compat sources embedded in the oxbot binary, after the regular finders,
 # so that a pip-installed buildbot_compat wins.
-import importlib.abc
 import importlib.machinery
 import sys
 
 
-class EmbeddedShimFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+# A plain class: `importlib.abc` imports `importlib.resources` and with it pathlib, zipfile,
+# tempfile..., which the master would keep in memory for nothing.
+class EmbeddedShimFinder:
     def __init__(self, modules):
         self.modules = modules
 

@@ -117,6 +117,9 @@ pub fn load_config(basedir: &Path, config_file: &str) -> Result<LoadedConfig, Co
                 .map_err(|e| single_error(e.to_string()))?,
             Err(err) => return Err(config_errors(py, &err)),
         };
+        // What only loading needed (the config's namespace, cycles of the shim's checks) is
+        // freed now rather than at some later collection: the master keeps less memory.
+        let _ = py.import("gc").and_then(|gc| gc.call_method0("collect"));
         let config: MasterConfig = serde_json::from_str(&json).map_err(|e| {
             single_error(format!(
                 "internal error: the shim's description does not fit the engine's model: {e}"

@@ -4,7 +4,7 @@ importing them (their ``__init__`` imports Buildbot's ``www.plugin``, which oxbo
 Returns JSON: the Python's description and, per entry point name, the package's ``static``
 directory, its distribution and version. The first one found on ``sys.path`` wins, as imports do."""
 
-import importlib.metadata
+import gc
 import importlib.util
 import json
 import os
@@ -12,6 +12,8 @@ import sys
 
 
 def _entry_points():
+    import importlib.metadata
+
     found = importlib.metadata.entry_points()
     if hasattr(found, "select"):
         return found.select(group="buildbot.www")
@@ -19,6 +21,21 @@ def _entry_points():
 
 
 def find():
+    # importlib.metadata and what it imports (email, zipfile, csv, pathlib...) serve this one
+    # search: they are forgotten afterwards, so the master does not keep them in memory.
+    before = set(sys.modules)
+    try:
+        return _find()
+    finally:
+        for name in set(sys.modules) - before:
+            module = sys.modules.pop(name)
+            parent, _, child = name.rpartition(".")
+            if getattr(sys.modules.get(parent), child, None) is module:
+                delattr(sys.modules[parent], child)
+        gc.collect()
+
+
+def _find():
     apps = {}
     for ep in _entry_points():
         if ep.name in apps:
