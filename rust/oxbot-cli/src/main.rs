@@ -8,6 +8,7 @@
 mod basedir;
 mod commands;
 mod logging;
+mod memory;
 mod web;
 
 use std::path::PathBuf;

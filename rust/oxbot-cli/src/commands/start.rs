@@ -177,6 +177,7 @@ fn serve(dir: &Path) -> anyhow::Result<()> {
     for line in oxbot_master::support::unsupported_features(&loaded.config) {
         tracing::warn!("not supported yet by oxbot: {line}");
     }
+    crate::memory::limit_arenas();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(serve_async(dir, loaded))?;
     Ok(())
@@ -322,6 +323,7 @@ async fn serve_async(dir: &Path, loaded: LoadedConfig) -> anyhow::Result<()> {
         tokio::spawn(async move { master.run(worker_listeners, shutdown).await })
     };
     info!("{RUNNING_LINE}");
+    tokio::spawn(crate::memory::trim_periodically());
     while wait_for_signal().await? == Signal::Reconfig {
         let web = auth_switch.as_ref().map(|auth| (auth, &web_ui));
         reconfig(dir, &master, &mut loaded, web).await;
