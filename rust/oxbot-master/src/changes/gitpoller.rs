@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use oxbot_core::config::{ChangeSourceConfig, Value};
 use oxbot_core::python::{PythonCallbacks, handle_of};
@@ -38,8 +37,7 @@ pub struct GitPoller {
     repourl: String,
     workdir: PathBuf,
     branches: Branches,
-    interval: Duration,
-    poll_at_launch: bool,
+    schedule: super::PollSchedule,
     category: Option<String>,
     project: String,
     /// The configuration's Python, for a `branches` function.
@@ -140,16 +138,7 @@ impl GitPoller {
             repourl,
             workdir: PathBuf::from(workdir),
             branches,
-            interval: Duration::from_secs_f64(
-                args.get("pollInterval")
-                    .and_then(Value::as_f64)
-                    .unwrap_or(600.0)
-                    .max(1.0),
-            ),
-            poll_at_launch: args
-                .get("pollAtLaunch")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            schedule: super::PollSchedule::from_args(args),
             category: args
                 .get("category")
                 .and_then(Value::as_str)
@@ -165,12 +154,9 @@ impl GitPoller {
 
     /// Polls every interval until `shutdown` resolves.
     pub async fn run(self, updates: Updates, shutdown: impl std::future::Future<Output = ()>) {
-        let schedule = super::PollSchedule {
-            name: &self.name,
-            interval: self.interval,
-            at_launch: self.poll_at_launch,
-        };
-        schedule.run(shutdown, || self.poll(&updates)).await;
+        self.schedule
+            .run(&self.name, shutdown, || self.poll(&updates))
+            .await;
     }
 
     async fn git(&self, args: &[&str]) -> Result<String, GitError> {

@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use oxbot_core::config::{ChangeSourceConfig, Value, string_list};
 use oxbot_core::python::{PythonCallbacks, handle_of};
@@ -26,8 +25,7 @@ pub struct HgPoller {
     pull_args: Vec<String>,
     workdir: PathBuf,
     hgbin: String,
-    interval: Duration,
-    poll_at_launch: bool,
+    schedule: super::PollSchedule,
     usetimestamps: bool,
     /// `revlink(branch, revision)`, a Python function.
     revlink: Option<u64>,
@@ -78,17 +76,7 @@ impl HgPoller {
             pull_args,
             workdir: PathBuf::from(workdir),
             hgbin: text("hgbin").unwrap_or_else(|| "hg".to_owned()),
-            interval: Duration::from_secs_f64(
-                args.get("pollInterval")
-                    .or_else(|| args.get("pollinterval"))
-                    .and_then(Value::as_f64)
-                    .unwrap_or(600.0)
-                    .max(1.0),
-            ),
-            poll_at_launch: args
-                .get("pollAtLaunch")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            schedule: super::PollSchedule::from_args(args),
             usetimestamps: args
                 .get("usetimestamps")
                 .and_then(Value::as_bool)
@@ -102,12 +90,9 @@ impl HgPoller {
 
     /// Polls every interval until `shutdown` resolves.
     pub async fn run(self, updates: Updates, shutdown: impl std::future::Future<Output = ()>) {
-        let schedule = super::PollSchedule {
-            name: &self.name,
-            interval: self.interval,
-            at_launch: self.poll_at_launch,
-        };
-        schedule.run(shutdown, || self.poll(&updates)).await;
+        self.schedule
+            .run(&self.name, shutdown, || self.poll(&updates))
+            .await;
     }
 
     /// Runs `hg` in the poller's repository; `Err` with its stderr when it fails.

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use oxbot_core::config::{ChangeSourceConfig, Value, string_list};
 use oxbot_core::python::{PythonCallbacks, handle_of};
@@ -28,8 +27,7 @@ pub struct SvnPoller {
     svnbin: String,
     extra_args: Vec<String>,
     histmax: u32,
-    interval: Duration,
-    poll_at_launch: bool,
+    schedule: super::PollSchedule,
     /// `split_file`, a Python function (`None`: every path is on the default branch).
     split_file: Option<u64>,
     callbacks: Option<Arc<dyn PythonCallbacks>>,
@@ -151,11 +149,6 @@ impl SvnPoller {
                 Some(handle_of(function).ok_or("SVNPoller: split_file must be a function")?)
             }
         };
-        let interval = args
-            .get("pollInterval")
-            .or_else(|| args.get("pollinterval"))
-            .and_then(Value::as_f64)
-            .unwrap_or(600.0);
         Ok(SvnPoller {
             name: config.name.clone(),
             repourl: repourl.trim_end_matches('/').to_owned(),
@@ -167,11 +160,7 @@ impl SvnPoller {
                 .get("histmax")
                 .and_then(Value::as_u64)
                 .map_or(100, |h| h as u32),
-            interval: Duration::from_secs_f64(interval.max(1.0)),
-            poll_at_launch: args
-                .get("pollAtLaunch")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            schedule: super::PollSchedule::from_args(args),
             split_file,
             callbacks,
             revlinktmpl: text("revlinktmpl").unwrap_or_default(),
@@ -182,12 +171,9 @@ impl SvnPoller {
 
     /// Polls every interval until `shutdown` resolves.
     pub async fn run(self, updates: Updates, shutdown: impl std::future::Future<Output = ()>) {
-        let schedule = super::PollSchedule {
-            name: &self.name,
-            interval: self.interval,
-            at_launch: self.poll_at_launch,
-        };
-        schedule.run(shutdown, || self.poll(&updates)).await;
+        self.schedule
+            .run(&self.name, shutdown, || self.poll(&updates))
+            .await;
     }
 
     async fn svn(&self, words: &[&str]) -> Result<String, String> {
