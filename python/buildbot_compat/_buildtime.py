@@ -8,8 +8,8 @@ synchronously. So the Deferreds a step yields have always fired already, and
 ``@defer.inlineCallbacks`` and ``async def`` run straight through (``resolve``).
 """
 
-import inspect
 import json
+import types
 
 from buildbot_compat.process.results import FAILURE
 
@@ -30,7 +30,9 @@ def succeed(value):
 def resolve(value):
     """The value of something a step returned or yielded: a plain value, a Deferred that has
     fired, or a coroutine whose awaits all resolve at once."""
-    if inspect.iscoroutine(value):
+    # `inspect.iscoroutine` without importing inspect (with ast, dis, tokenize...), which a
+    # master would keep in memory for this one check.
+    if isinstance(value, types.CoroutineType):
         try:
             while True:
                 waited = value.send(None)

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import sys
-import traceback
 
 from buildbot_compat import _describe, _legacy
 from buildbot_compat.config.builder import BuilderConfig
@@ -131,6 +130,9 @@ def _user_traceback(path):
     """The traceback of the exception being handled, from the config file on: the loader's own
     frames are left out (for a SyntaxError only its location remains)."""
     etype, value, tb = sys.exc_info()
+    # Imported here: traceback (with textwrap and tokenize) serves only a config that failed.
+    import traceback
+
     frames = traceback.extract_tb(tb)
     start = next((i for i, f in enumerate(frames) if f.filename == path), len(frames))
     lines = ["Traceback (most recent call last):\n"]

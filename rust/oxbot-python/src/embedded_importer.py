@@ -7,14 +7,17 @@ import sys
 # A plain class: `importlib.abc` imports `importlib.resources` and with it pathlib, zipfile,
 # tempfile..., which the master would keep in memory for nothing.
 class EmbeddedShimFinder:
-    def __init__(self, modules):
+    def __init__(self, modules, source):
+        # name -> (is a package, file path); `source(name)` gives a module's text when it is
+        # imported, so the sources are not all kept in memory.
         self.modules = modules
+        self.source = source
 
     def find_spec(self, fullname, path=None, target=None):
         entry = self.modules.get(fullname)
         if entry is None:
             return None
-        is_pkg, filename, _source = entry
+        is_pkg, filename = entry
         spec = importlib.machinery.ModuleSpec(fullname, self, origin=filename, is_package=is_pkg)
         spec.has_location = True
         return spec
@@ -23,14 +26,15 @@ class EmbeddedShimFinder:
         return None
 
     def exec_module(self, module):
-        is_pkg, filename, source = self.modules[module.__spec__.name]
+        name = module.__spec__.name
+        _is_pkg, filename = self.modules[name]
         module.__file__ = filename
-        exec(compile(source, filename, "exec"), module.__dict__)
+        exec(compile(self.source(name), filename, "exec"), module.__dict__)
 
     def get_source(self, fullname):
-        return self.modules[fullname][2]
+        return self.source(fullname)
 
 
-def install(modules):
+def install(modules, source):
     if not any(isinstance(f, EmbeddedShimFinder) for f in sys.meta_path):
-        sys.meta_path.append(EmbeddedShimFinder(modules))
+        sys.meta_path.append(EmbeddedShimFinder(modules, source))

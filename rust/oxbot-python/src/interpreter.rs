@@ -24,8 +24,8 @@ pub(crate) fn prepare(py: Python<'_>) -> PyResult<()> {
     VIRTUAL_ENV.call_once(|| venv = add_virtual_env(py));
     venv?;
     let modules = PyDict::new(py);
-    for (name, is_pkg, path, source) in SHIM_MODULES {
-        modules.set_item(name, (is_pkg, path, source))?;
+    for (name, is_pkg, path, _source) in SHIM_MODULES {
+        modules.set_item(name, (is_pkg, path))?;
     }
     let code = CString::new(EMBEDDED_IMPORTER).expect("no NUL in the importer");
     let importer = PyModule::from_code(
@@ -34,11 +34,23 @@ pub(crate) fn prepare(py: Python<'_>) -> PyResult<()> {
         c"oxbot/embedded_importer.py",
         c"_oxbot_embedded_importer",
     )?;
-    importer.getattr("install")?.call1((modules,))?;
+    importer
+        .getattr("install")?
+        .call1((modules, wrap_pyfunction!(shim_source, py)?))?;
     py.import("buildbot_compat._alias")?
         .getattr("install")?
         .call0()?;
     Ok(())
+}
+
+/// The source of a shim module. The importer asks for it when it imports the module, so that
+/// the interpreter does not hold a copy of every module's source (about 300 KB).
+#[pyfunction]
+fn shim_source(name: &str) -> Option<&'static str> {
+    SHIM_MODULES
+        .iter()
+        .find(|(module, ..)| *module == name)
+        .map(|(.., source)| *source)
 }
 
 /// Adds the site-packages of the virtualenv `VIRTUAL_ENV` names (with its `.pth` files, as
