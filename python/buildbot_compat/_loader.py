@@ -28,6 +28,7 @@ MODELLED_KEYS = {
     "title", "titleURL", "buildbotURL", "db", "db_url", "workers", "protocols", "www",
     "change_source", "schedulers", "builders", "properties", "multiMaster", "services",
     "collapseRequests", "secretsProviders", "prioritizeBuilders", "select_next_worker",
+    "logCompressionMethod",
 }
 
 WWW_KEYS = {
@@ -241,9 +242,11 @@ def _load_global(c, out):
     param("buildbotNetUsageData", str, "a string or callable", None, can_be_callable=True)
     for name in ("changeHorizon", "logCompressionLimit", "logMaxSize", "logMaxTailSize"):
         param(name, int, "an int", None)
-    method = c.get("logCompressionMethod", "zstd")
-    if method not in ("raw", "bz2", "gz", "lz4", "zstd", "br"):
+    method = c.get("logCompressionMethod")
+    if method is not None and method not in ("raw", "bz2", "gz", "lz4", "zstd", "br"):
         error("c['logCompressionMethod'] must be 'raw', 'bz2', 'gz', 'lz4', 'br' or 'zstd'")
+        method = None
+    out["log_compression_method"] = method
 
     properties = c.get("properties", {})
     if not isinstance(properties, dict):

@@ -54,6 +54,10 @@ pub struct MasterConfig {
     pub select_next_worker: Option<Value>,
     /// `c['secretsProviders']`, each as described (a `kind`, `name` and `args` object).
     pub secrets_providers: Vec<Value>,
+    /// `c['logCompressionMethod']` as given (`raw`, `gz`, `bz2`, `lz4`, `zstd` or `br`), or
+    /// `None` when unset.
+    #[serde(default)]
+    pub log_compression_method: Option<String>,
     /// The other `BuildmasterConfig` keys the config sets (`caches`, `revlink`, `mq`,
     /// `configurators`, `prioritizeBuilders`...), as described, so that the engine can name the
     /// ones it does not honour instead of ignoring them.

@@ -84,7 +84,7 @@ mod workers;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -96,7 +96,7 @@ pub use builds::{BuildFilter, BuildModel};
 pub use buildsets::{BuildSetModel, NewBuildset};
 pub use changes::{ChangeModel, NewChange};
 pub use changesources::ChangeSourceModel;
-pub use logs::{LogChunk, LogModel};
+pub use logs::{LogChunk, LogCompression, LogModel};
 pub use masters::{EXPIRE_SECONDS, MasterHousekeeping, MasterModel};
 pub use schedulers::{ClaimFilter, SchedulerModel};
 pub use sourcestamps::{NewPatch, NewSourceStamp, PatchModel, SourceStampModel};
@@ -149,6 +149,8 @@ pub struct Db {
     backend: Backend,
     /// How many write functions of this handle (and its clones) have finished.
     writes: Arc<AtomicU64>,
+    /// The [`LogCompression`] new log chunks are stored with, as its method id.
+    log_compression: Arc<AtomicU8>,
 }
 
 /// Held by every function that writes; counts the write when dropped, after the statements
@@ -227,6 +229,7 @@ impl Db {
             pool,
             backend,
             writes: Arc::default(),
+            log_compression: Arc::new(AtomicU8::new(LogCompression::Gz as u8)),
         })
     }
 

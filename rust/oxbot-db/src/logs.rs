@@ -1,13 +1,17 @@
 //! Logs and their chunks (Buildbot's `db/logs.py`). Content is split into `logchunks` rows of
 //! whole lines, at most 64 KiB each, with the last newline of a chunk stripped, as Buildbot
-//! stores them. oxbot writes chunks uncompressed (`compressed = 0`) and reads every method
-//! Buildbot 4.3 writes except brotli: 1 zlib (Buildbot's "gz"), 2 bz2, 3 lz4 block with its
-//! size prefix, 4 zstd.
+//! stores them. Each chunk is compressed with the method `c['logCompressionMethod']` names
+//! ([`LogCompression`]; `gz` unless set, what Buildbot 4.3 writes without the `zstandard`
+//! package) when that makes it smaller, else stored as is, as Buildbot does. Every method
+//! Buildbot 4.3 writes is read except brotli: 1 zlib (Buildbot's "gz"), 2 bz2, 3 lz4 block with
+//! its size prefix, 4 zstd.
 
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
+
+use std::sync::atomic::Ordering;
 
 use crate::{Db, DbError, get_i64, get_str};
 
@@ -74,6 +78,72 @@ fn chunks(content: &str) -> Vec<(String, i64)> {
     out
 }
 
+/// How new log chunks are stored (`c['logCompressionMethod']`), as Buildbot's method ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogCompression {
+    Raw = 0,
+    Gz = 1,
+    Bz2 = 2,
+    Lz4 = 3,
+    Zstd = 4,
+}
+
+impl LogCompression {
+    /// The method Buildbot calls `name`; `None` for brotli (`br`), which oxbot cannot write,
+    /// and for names Buildbot does not know.
+    pub fn from_name(name: &str) -> Option<LogCompression> {
+        Some(match name {
+            "raw" => LogCompression::Raw,
+            "gz" => LogCompression::Gz,
+            "bz2" => LogCompression::Bz2,
+            "lz4" => LogCompression::Lz4,
+            "zstd" => LogCompression::Zstd,
+            _ => return None,
+        })
+    }
+
+    fn from_id(id: u8) -> LogCompression {
+        [
+            LogCompression::Raw,
+            LogCompression::Gz,
+            LogCompression::Bz2,
+            LogCompression::Lz4,
+            LogCompression::Zstd,
+        ]
+        .into_iter()
+        .find(|m| *m as u8 == id)
+        .unwrap_or(LogCompression::Raw)
+    }
+
+    /// `data` compressed, and the method id to store with it: the data as is (`0`) when
+    /// compressing does not make it smaller.
+    fn compress(self, data: &[u8]) -> (Vec<u8>, i64) {
+        let compressed = match self {
+            LogCompression::Raw => None,
+            // Any zlib level reads the same; 6 (zlib's default) rather than Buildbot's 9 keeps
+            // ingesting big logs fast.
+            LogCompression::Gz => {
+                let mut out =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+                out.write_all(data).and_then(|()| out.finish()).ok()
+            }
+            LogCompression::Bz2 => {
+                let mut out = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+                out.write_all(data).and_then(|()| out.finish()).ok()
+            }
+            LogCompression::Lz4 => Some(lz4_flex::block::compress_prepend_size(data)),
+            LogCompression::Zstd => Some(ruzstd::encoding::compress_to_vec(
+                data,
+                ruzstd::encoding::CompressionLevel::Fastest,
+            )),
+        };
+        match compressed {
+            Some(smaller) if smaller.len() < data.len() => (smaller, self as i64),
+            _ => (data.to_vec(), 0),
+        }
+    }
+}
+
 /// Decompresses a chunk stored with Buildbot's compression method `method`.
 fn decompress(method: i64, content: Vec<u8>) -> Result<Vec<u8>, DbError> {
     let failed = |name: &str, err: &dyn std::fmt::Display| {
@@ -114,6 +184,11 @@ fn decompress(method: i64, content: Vec<u8>) -> Result<Vec<u8>, DbError> {
 }
 
 impl Db {
+    /// Sets how chunks appended from now on are stored (`c['logCompressionMethod']`).
+    pub fn set_log_compression(&self, method: LogCompression) {
+        self.log_compression.store(method as u8, Ordering::Relaxed);
+    }
+
     /// Adds a log to a step; `Conflict` if the step already has a log with this slug.
     pub async fn add_log(
         &self,
@@ -145,6 +220,16 @@ impl Db {
                 "log {logid}: appended content must end with a newline"
             )));
         }
+        // Compressed before the write transaction, which holds SQLite's one write lock.
+        let method = LogCompression::from_id(self.log_compression.load(Ordering::Relaxed));
+        let stored: Vec<(Vec<u8>, i64, i64)> = chunks(content)
+            .into_iter()
+            .map(|(chunk, lines)| {
+                let text = chunk.strip_suffix('\n').unwrap_or(&chunk);
+                let (bytes, compressed) = method.compress(text.as_bytes());
+                (bytes, compressed, lines)
+            })
+            .collect();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT num_lines FROM logs WHERE id = $1")
             .bind(logid)
@@ -153,13 +238,13 @@ impl Db {
             .ok_or_else(|| DbError::NotFound(format!("log {logid}")))?;
         let first_line = get_i64(&row, "num_lines")?;
         let mut next_line = first_line;
-        for (chunk, lines) in chunks(content) {
-            let stored = chunk.strip_suffix('\n').unwrap_or(&chunk);
-            sqlx::query("INSERT INTO logchunks (logid, first_line, last_line, content, compressed) VALUES ($1, $2, $3, $4, 0)")
+        for (bytes, compressed, lines) in stored {
+            sqlx::query("INSERT INTO logchunks (logid, first_line, last_line, content, compressed) VALUES ($1, $2, $3, $4, $5)")
                 .bind(logid)
                 .bind(next_line)
                 .bind(next_line + lines - 1)
-                .bind(stored.as_bytes().to_vec())
+                .bind(bytes)
+                .bind(compressed)
                 .execute(&mut *tx)
                 .await?;
             next_line += lines;
@@ -248,7 +333,7 @@ impl Db {
 mod tests {
     use std::io::Write as _;
 
-    use super::{chunks, decompress};
+    use super::{LogCompression, chunks, decompress};
 
     #[test]
     fn chunks_compressed_by_buildbot_are_read() {
@@ -290,5 +375,25 @@ mod tests {
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].1, 1);
         assert!(parts[0].0.len() <= super::MAX_CHUNK_SIZE);
+    }
+
+    #[test]
+    fn chunks_are_stored_compressed_when_smaller() {
+        let text = "make[1]: Entering directory '/build'\n".repeat(100);
+        for name in ["gz", "bz2", "lz4", "zstd"] {
+            let method = LogCompression::from_name(name).unwrap();
+            let (stored, id) = method.compress(text.as_bytes());
+            assert_eq!(id, method as i64, "{name}");
+            assert!(
+                stored.len() < text.len() / 4,
+                "{name}: {} bytes",
+                stored.len()
+            );
+            assert_eq!(decompress(id, stored).unwrap(), text.as_bytes(), "{name}");
+        }
+        // What compressing does not shrink is stored as is, as Buildbot does.
+        assert_eq!(LogCompression::Gz.compress(b"ok"), (b"ok".to_vec(), 0));
+        assert_eq!(LogCompression::Raw.compress(text.as_bytes()).1, 0);
+        assert_eq!(LogCompression::from_name("br"), None);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use oxbot_core::config::{MasterConfig, SchedulerConfig};
-use oxbot_db::{Db, DbError};
+use oxbot_db::{Db, DbError, LogCompression};
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -113,6 +113,17 @@ fn runs_change_source(kind: &str) -> bool {
     matches!(kind, "GitPoller" | "HgPoller" | "SVNPoller")
 }
 
+/// How log chunks are stored: `c['logCompressionMethod']`, or `gz` (what Buildbot 4.3 writes
+/// without the `zstandard` package) when it is unset or names brotli, which oxbot cannot write
+/// (`checkconfig` and the start log say so).
+fn log_compression(config: &MasterConfig) -> LogCompression {
+    config
+        .log_compression_method
+        .as_deref()
+        .and_then(LogCompression::from_name)
+        .unwrap_or(LogCompression::Gz)
+}
+
 /// The `forceschedulers` resources of a configuration, with Buildbot's fields.
 fn force_scheduler_resources(config: &MasterConfig) -> Vec<Value> {
     config
@@ -169,6 +180,7 @@ impl Master {
             Ok(secrets) => botmaster.set_secrets(secrets),
             Err(err) => tracing::error!(cause = %err, "could not read the secrets"),
         }
+        db.set_log_compression(log_compression(&config));
         let data_api = DataApi::new(db.clone());
         data_api.set_forceschedulers(force_scheduler_resources(&config));
         info!(masterid, builders = builderids.len(), "master registered");
@@ -235,6 +247,7 @@ impl Master {
             Ok(secrets) => self.botmaster.set_secrets(secrets),
             Err(err) => tracing::error!(cause = %err, "could not read the secrets"),
         }
+        self.db.set_log_compression(log_compression(&config));
         self.data_api
             .set_forceschedulers(force_scheduler_resources(&config));
         *self.current.write().expect("master lock") = Current {

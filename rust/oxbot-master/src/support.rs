@@ -392,6 +392,13 @@ pub fn unsupported_features(config: &MasterConfig) -> Vec<String> {
             add(format!("c['{key}'] (oxbot runs as if it were not set)"));
         }
     }
+    if let Some(method) = &config.log_compression_method
+        && oxbot_db::LogCompression::from_name(method).is_none()
+    {
+        add(format!(
+            "c['logCompressionMethod'] = '{method}' (oxbot stores log chunks with gz)"
+        ));
+    }
     for provider in &config.secrets_providers {
         let kind = provider.get("kind").and_then(Value::as_str).unwrap_or("?");
         if !crate::secrets::SUPPORTED_PROVIDERS.contains(&kind) {
