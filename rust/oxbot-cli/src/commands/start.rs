@@ -177,7 +177,6 @@ fn serve(dir: &Path) -> anyhow::Result<()> {
     for line in oxbot_master::support::unsupported_features(&loaded.config) {
         tracing::warn!("not supported yet by oxbot: {line}");
     }
-    crate::memory::limit_arenas();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(serve_async(dir, loaded))?;
     Ok(())
