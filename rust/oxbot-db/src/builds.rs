@@ -39,6 +39,11 @@ pub struct BuildModel {
     pub results: Option<i64>,
 }
 
+/// The row an `UPDATE builds ... RETURNING *` gave back, as a build; `NotFound` without one.
+fn updated(row: Option<AnyRow>, buildid: i64) -> Result<BuildModel, DbError> {
+    model(&row.ok_or_else(|| DbError::NotFound(format!("build {buildid}")))?)
+}
+
 fn model(row: &AnyRow) -> Result<BuildModel, DbError> {
     Ok(BuildModel {
         id: get_i64(row, "id")?,
@@ -99,25 +104,28 @@ impl Db {
         &self,
         buildid: i64,
         state_string: &str,
-    ) -> Result<(), DbError> {
+    ) -> Result<BuildModel, DbError> {
         let _written = self.writing();
-        sqlx::query("UPDATE builds SET state_string = $1 WHERE id = $2")
+        let row = sqlx::query("UPDATE builds SET state_string = $1 WHERE id = $2 RETURNING *")
             .bind(state_string)
             .bind(buildid)
-            .execute(self.pool())
+            .fetch_optional(self.pool())
             .await?;
-        Ok(())
+        updated(row, buildid)
     }
 
-    pub async fn finish_build(&self, buildid: i64, results: i64) -> Result<(), DbError> {
+    /// Finishes a build; returns it as it now is.
+    pub async fn finish_build(&self, buildid: i64, results: i64) -> Result<BuildModel, DbError> {
         let _written = self.writing();
-        sqlx::query("UPDATE builds SET results = $1, complete_at = $2 WHERE id = $3")
-            .bind(results)
-            .bind(now())
-            .bind(buildid)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        let row = sqlx::query(
+            "UPDATE builds SET results = $1, complete_at = $2 WHERE id = $3 RETURNING *",
+        )
+        .bind(results)
+        .bind(now())
+        .bind(buildid)
+        .fetch_optional(self.pool())
+        .await?;
+        updated(row, buildid)
     }
 
     pub async fn get_build(&self, buildid: i64) -> Result<BuildModel, DbError> {

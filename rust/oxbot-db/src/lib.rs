@@ -96,7 +96,7 @@ pub use builds::{BuildFilter, BuildModel};
 pub use buildsets::{BuildSetModel, NewBuildset};
 pub use changes::{ChangeModel, NewChange};
 pub use changesources::ChangeSourceModel;
-pub use logs::{LogChunk, LogCompression, LogModel};
+pub use logs::{Appended, LogChunk, LogCompression, LogModel};
 pub use masters::{EXPIRE_SECONDS, MasterHousekeeping, MasterModel};
 pub use schedulers::{ClaimFilter, SchedulerModel};
 pub use sourcestamps::{NewPatch, NewSourceStamp, PatchModel, SourceStampModel};

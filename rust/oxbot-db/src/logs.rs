@@ -18,6 +18,14 @@ use crate::{Db, DbError, get_i64, get_str};
 /// Buildbot's `MAX_CHUNK_SIZE`.
 const MAX_CHUNK_SIZE: usize = 65536;
 
+/// What [`Db::append_log`] added: Buildbot's `(first_line, last_line)` and the updated log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub first_line: i64,
+    pub last_line: i64,
+    pub log: LogModel,
+}
+
 /// A log, as Buildbot's `LogModel`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogModel {
@@ -212,8 +220,8 @@ impl Db {
 
     /// Appends whole lines (`content` must end with a newline) to a log; returns the numbers
     /// of the first and last lines added, as Buildbot's `appendLog` (`(n, n - 1)` for empty
-    /// content).
-    pub async fn append_log(&self, logid: i64, content: &str) -> Result<(i64, i64), DbError> {
+    /// content), and the log as it now is.
+    pub async fn append_log(&self, logid: i64, content: &str) -> Result<Appended, DbError> {
         let _written = self.writing();
         if !content.is_empty() && !content.ends_with('\n') {
             return Err(DbError::Other(format!(
@@ -230,13 +238,19 @@ impl Db {
                 (bytes, compressed, lines)
             })
             .collect();
+        let added: i64 = stored.iter().map(|(_, _, lines)| lines).sum();
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT num_lines FROM logs WHERE id = $1")
-            .bind(logid)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| DbError::NotFound(format!("log {logid}")))?;
-        let first_line = get_i64(&row, "num_lines")?;
+        // The log's new line count first (in the same transaction), which gives the numbers
+        // of the lines added.
+        let row =
+            sqlx::query("UPDATE logs SET num_lines = num_lines + $1 WHERE id = $2 RETURNING *")
+                .bind(added)
+                .bind(logid)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| DbError::NotFound(format!("log {logid}")))?;
+        let log = model(&row)?;
+        let first_line = log.num_lines - added;
         let mut next_line = first_line;
         for (bytes, compressed, lines) in stored {
             sqlx::query("INSERT INTO logchunks (logid, first_line, last_line, content, compressed) VALUES ($1, $2, $3, $4, $5)")
@@ -249,22 +263,23 @@ impl Db {
                 .await?;
             next_line += lines;
         }
-        sqlx::query("UPDATE logs SET num_lines = $1 WHERE id = $2")
-            .bind(next_line)
-            .bind(logid)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
-        Ok((first_line, next_line - 1))
+        Ok(Appended {
+            first_line,
+            last_line: next_line - 1,
+            log,
+        })
     }
 
-    pub async fn finish_log(&self, logid: i64) -> Result<(), DbError> {
+    /// Marks a log complete; returns it as it now is.
+    pub async fn finish_log(&self, logid: i64) -> Result<LogModel, DbError> {
         let _written = self.writing();
-        sqlx::query("UPDATE logs SET complete = 1 WHERE id = $1")
+        let row = sqlx::query("UPDATE logs SET complete = 1 WHERE id = $1 RETURNING *")
             .bind(logid)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("log {logid}")))?;
+        model(&row)
     }
 
     pub async fn get_log(&self, logid: i64) -> Result<LogModel, DbError> {

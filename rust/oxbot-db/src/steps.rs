@@ -22,6 +22,11 @@ pub struct StepModel {
     pub hidden: bool,
 }
 
+/// The row an `UPDATE steps ... RETURNING *` gave back, as a step; `NotFound` without one.
+fn updated(row: Option<AnyRow>, stepid: i64) -> Result<StepModel, DbError> {
+    model(&row.ok_or_else(|| DbError::NotFound(format!("step {stepid}")))?)
+}
+
 fn model(row: &AnyRow) -> Result<StepModel, DbError> {
     Ok(StepModel {
         id: get_i64(row, "id")?,
@@ -83,14 +88,19 @@ impl Db {
     }
 
     /// When a step got its locks (Buildbot's `set_step_locks_acquired_at`).
-    pub async fn set_step_locks_acquired_at(&self, stepid: i64, at: i64) -> Result<(), DbError> {
+    /// Sets when the step got its locks; returns the step as it now is.
+    pub async fn set_step_locks_acquired_at(
+        &self,
+        stepid: i64,
+        at: i64,
+    ) -> Result<StepModel, DbError> {
         let _written = self.writing();
-        sqlx::query("UPDATE steps SET locks_acquired_at = $1 WHERE id = $2")
+        let row = sqlx::query("UPDATE steps SET locks_acquired_at = $1 WHERE id = $2 RETURNING *")
             .bind(at)
             .bind(stepid)
-            .execute(self.pool())
+            .fetch_optional(self.pool())
             .await?;
-        Ok(())
+        updated(row, stepid)
     }
 
     pub async fn start_step(
@@ -98,33 +108,33 @@ impl Db {
         stepid: i64,
         started_at: i64,
         locks_acquired: bool,
-    ) -> Result<(), DbError> {
+    ) -> Result<StepModel, DbError> {
         let _written = self.writing();
         let sql = if locks_acquired {
-            "UPDATE steps SET started_at = $1, locks_acquired_at = $1 WHERE id = $2"
+            "UPDATE steps SET started_at = $1, locks_acquired_at = $1 WHERE id = $2 RETURNING *"
         } else {
-            "UPDATE steps SET started_at = $1 WHERE id = $2"
+            "UPDATE steps SET started_at = $1 WHERE id = $2 RETURNING *"
         };
-        sqlx::query(sql)
+        let row = sqlx::query(sql)
             .bind(started_at)
             .bind(stepid)
-            .execute(self.pool())
+            .fetch_optional(self.pool())
             .await?;
-        Ok(())
+        updated(row, stepid)
     }
 
     pub async fn set_step_state_string(
         &self,
         stepid: i64,
         state_string: &str,
-    ) -> Result<(), DbError> {
+    ) -> Result<StepModel, DbError> {
         let _written = self.writing();
-        sqlx::query("UPDATE steps SET state_string = $1 WHERE id = $2")
+        let row = sqlx::query("UPDATE steps SET state_string = $1 WHERE id = $2 RETURNING *")
             .bind(state_string)
             .bind(stepid)
-            .execute(self.pool())
+            .fetch_optional(self.pool())
             .await?;
-        Ok(())
+        updated(row, stepid)
     }
 
     pub async fn finish_step(
@@ -132,16 +142,18 @@ impl Db {
         stepid: i64,
         results: i64,
         hidden: bool,
-    ) -> Result<(), DbError> {
+    ) -> Result<StepModel, DbError> {
         let _written = self.writing();
-        sqlx::query("UPDATE steps SET complete_at = $1, results = $2, hidden = $3 WHERE id = $4")
-            .bind(now())
-            .bind(results)
-            .bind(i64::from(hidden))
-            .bind(stepid)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        let row = sqlx::query(
+            "UPDATE steps SET complete_at = $1, results = $2, hidden = $3 WHERE id = $4 RETURNING *",
+        )
+        .bind(now())
+        .bind(results)
+        .bind(i64::from(hidden))
+        .bind(stepid)
+        .fetch_optional(self.pool())
+        .await?;
+        updated(row, stepid)
     }
 
     /// Adds a URL to a step (Buildbot's `addURL`); an identical one is not added twice.

@@ -3,7 +3,7 @@
 //! engine writes state.
 
 use oxbot_core::Results;
-use oxbot_db::{Db, DbError, NewBuildset, now};
+use oxbot_db::{BuildModel, Db, DbError, LogModel, NewBuildset, StepModel, now};
 use serde_json::{Map, Value, json};
 
 use crate::data::api::resources;
@@ -54,7 +54,14 @@ impl Updates {
     /// Publishes a build event under Buildbot's three keys, with the full build.
     async fn publish_build(&self, buildid: i64, event: &str) -> Result<(), DbError> {
         let build = self.db.get_build(buildid).await?;
-        let body = resources::build(&build);
+        self.publish_build_model(&build, event);
+        Ok(())
+    }
+
+    /// [`Updates::publish_build`] of a build already read (a write returned it).
+    fn publish_build_model(&self, build: &BuildModel, event: &str) {
+        let buildid = build.id;
+        let body = resources::build(build);
         self.mq.publish(
             key(&[
                 &"builders",
@@ -73,19 +80,24 @@ impl Updates {
                 body,
             );
         }
-        Ok(())
     }
 
     /// Publishes a step event under `builds/<id>/steps/<id>` and `steps/<id>`.
     async fn publish_step(&self, stepid: i64, event: &str) -> Result<(), DbError> {
         let step = self.db.get_step(stepid).await?;
-        let body = resources::step(&step);
+        self.publish_step_model(&step, event);
+        Ok(())
+    }
+
+    /// [`Updates::publish_step`] of a step already read (a write returned it).
+    fn publish_step_model(&self, step: &StepModel, event: &str) {
+        let stepid = step.id;
+        let body = resources::step(step);
         self.mq.publish(
             key(&[&"builds", &step.buildid, &"steps", &stepid, &event]),
             body.clone(),
         );
         self.mq.publish(key(&[&"steps", &stepid, &event]), body);
-        Ok(())
     }
 
     /// Publishes a build request event under Buildbot's three keys.
@@ -153,13 +165,15 @@ impl Updates {
     }
 
     pub async fn set_build_state_string(&self, buildid: i64, state: &str) -> Result<(), DbError> {
-        self.db.set_build_state_string(buildid, state).await?;
-        self.publish_build(buildid, "update").await
+        let build = self.db.set_build_state_string(buildid, state).await?;
+        self.publish_build_model(&build, "update");
+        Ok(())
     }
 
     pub async fn finish_build(&self, buildid: i64, results: Results) -> Result<(), DbError> {
-        self.db.finish_build(buildid, results.code()).await?;
-        self.publish_build(buildid, "finished").await
+        let build = self.db.finish_build(buildid, results.code()).await?;
+        self.publish_build_model(&build, "finished");
+        Ok(())
     }
 
     pub async fn set_build_property(
@@ -203,8 +217,9 @@ impl Updates {
     }
 
     pub async fn start_step(&self, stepid: i64, locks_acquired: bool) -> Result<(), DbError> {
-        self.db.start_step(stepid, now(), locks_acquired).await?;
-        self.publish_step(stepid, "started").await
+        let step = self.db.start_step(stepid, now(), locks_acquired).await?;
+        self.publish_step_model(&step, "started");
+        Ok(())
     }
 
     /// A step got its locks now; the build's lock time grows by the time since the step
@@ -212,11 +227,11 @@ impl Updates {
     pub async fn set_step_locks_acquired(&self, buildid: i64, stepid: i64) -> Result<(), DbError> {
         let at = now();
         let started_at = self.db.get_step(stepid).await?.started_at.unwrap_or(at);
-        self.db.set_step_locks_acquired_at(stepid, at).await?;
+        let step = self.db.set_step_locks_acquired_at(stepid, at).await?;
         self.db
             .add_build_locks_duration(buildid, at - started_at)
             .await?;
-        self.publish_step(stepid, "updated").await?;
+        self.publish_step_model(&step, "updated");
         self.publish_build(buildid, "updated").await
     }
 
@@ -225,13 +240,15 @@ impl Updates {
     pub async fn set_step_locks_acquired_at_start(&self, stepid: i64) -> Result<(), DbError> {
         let step = self.db.get_step(stepid).await?;
         let at = step.started_at.unwrap_or_else(now);
-        self.db.set_step_locks_acquired_at(stepid, at).await?;
-        self.publish_step(stepid, "updated").await
+        let step = self.db.set_step_locks_acquired_at(stepid, at).await?;
+        self.publish_step_model(&step, "updated");
+        Ok(())
     }
 
     pub async fn set_step_state_string(&self, stepid: i64, state: &str) -> Result<(), DbError> {
-        self.db.set_step_state_string(stepid, state).await?;
-        self.publish_step(stepid, "updated").await
+        let step = self.db.set_step_state_string(stepid, state).await?;
+        self.publish_step_model(&step, "updated");
+        Ok(())
     }
 
     pub async fn finish_step(
@@ -240,8 +257,9 @@ impl Updates {
         results: Results,
         hidden: bool,
     ) -> Result<(), DbError> {
-        self.db.finish_step(stepid, results.code(), hidden).await?;
-        self.publish_step(stepid, "finished").await
+        let step = self.db.finish_step(stepid, results.code(), hidden).await?;
+        self.publish_step_model(&step, "finished");
+        Ok(())
     }
 
     /// Adds a URL to a step (Buildbot's `addURL`).
@@ -261,26 +279,34 @@ impl Updates {
     }
 
     pub async fn append_log(&self, logid: i64, content: &str) -> Result<(), DbError> {
-        self.db.append_log(logid, content).await?;
-        self.publish_log(logid, "append").await
+        let appended = self.db.append_log(logid, content).await?;
+        self.publish_log_model(&appended.log, "append");
+        Ok(())
     }
 
     pub async fn finish_log(&self, logid: i64) -> Result<(), DbError> {
-        self.db.finish_log(logid).await?;
-        self.publish_log(logid, "finished").await
+        let log = self.db.finish_log(logid).await?;
+        self.publish_log_model(&log, "finished");
+        Ok(())
     }
 
     /// Publishes a log event under `logs/<id>` and `steps/<id>/logs/<slug>`.
     async fn publish_log(&self, logid: i64, event: &str) -> Result<(), DbError> {
         let log = self.db.get_log(logid).await?;
-        let body = resources::log(&log);
+        self.publish_log_model(&log, event);
+        Ok(())
+    }
+
+    /// [`Updates::publish_log`] of a log already read (a write returned it).
+    fn publish_log_model(&self, log: &LogModel, event: &str) {
+        let logid = log.id;
+        let body = resources::log(log);
         self.mq
             .publish(key(&[&"logs", &logid, &event]), body.clone());
         self.mq.publish(
             key(&[&"steps", &log.stepid, &"logs", &log.slug, &event]),
             body,
         );
-        Ok(())
     }
 
     pub async fn build_requests_claimed(&self, brids: &[i64]) -> Result<(), DbError> {
