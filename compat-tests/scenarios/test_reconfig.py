@@ -162,3 +162,68 @@ def test_helper_modules_are_imported_again_on_reconfig(tmp_path, request):
     # The dropped scheduler is no longer this master's.
     masters = {s["name"]: s["master"] for s in master.get("schedulers")["schedulers"]}
     assert masters["f1"] is None and masters["f2"] is not None, masters
+
+
+RENDERER_CFG = BASE_CFG % {"builders": ["slow", "rendered"]} + """
+@util.renderer
+def greeting(props):
+    return ["echo", "rendered by", props.getProperty("buildername")]
+
+print("master.cfg says hello")
+rendered = util.BuildFactory()
+rendered.addStep(steps.ShellCommand(command=greeting))
+c['builders'].append(util.BuilderConfig(name="rendered", workernames=["example-worker"],
+                                        factory=rendered))
+"""
+
+
+def configured_builders(master):
+    """The builders a master runs (those a reconfig dropped stay in the database)."""
+    return sorted(b["name"] for b in master.get("builders")["builders"] if b["masterids"])
+
+
+def last_log_text(master, build):
+    steps = master.get(f"builds/{build['buildid']}/steps")["steps"]
+    log = master.get(f"steps/{steps[-1]['stepid']}/logs")["logs"][0]
+    return master.get_raw(f"logs/{log['logid']}/raw")
+
+
+def test_python_joins_the_master_when_a_config_needs_it(master, tmp_path, request):
+    """The master evaluates master.cfg in a child process and keeps no Python while its
+    configuration has no Python objects; a reconfig to one with a renderer loads it in the
+    master, and what master.cfg prints lands in twistd.log."""
+    assert "the master runs without Python" in master.log()
+    stop = _start_oxbot_worker(tmp_path / "worker", master.worker_port)
+    request.addfinalizer(lambda: run(stop))
+
+    (master.basedir / "master.cfg").write_text(RENDERER_CFG)
+    assert run([OXBOT, "reconfig", master.basedir]).returncode == 0, master.log()
+    assert "loading it in the master" in master.log()
+    assert "master.cfg says hello" in master.log()
+    build = force(master, "rendered")
+    assert build["results"] == 0, master.log()
+    assert "rendered by rendered\n" in last_log_text(master, build)
+
+    # Back to a configuration without Python objects: the master holds Python now and loads
+    # it itself.
+    (master.basedir / "master.cfg").write_text(BASE_CFG % {"builders": ["slow"]})
+    assert run([OXBOT, "reconfig", master.basedir]).returncode == 0, master.log()
+    assert configured_builders(master) == ["slow"]
+
+
+def test_a_config_that_kills_its_process_leaves_the_master_running(master):
+    (master.basedir / "master.cfg").write_text("import os\nos._exit(7)\n")
+    result = run([OXBOT, "reconfig", master.basedir])
+    assert result.returncode == 1
+    assert "the process that evaluates the configuration failed (exit status: 7)" in master.log()
+    assert "configuration update aborted without making any changes" in master.log()
+    assert configured_builders(master) == ["slow"]
+
+
+def test_a_config_that_kills_its_process_fails_the_start(tmp_path):
+    basedir = tmp_path / "master"
+    assert run([OXBOT, "create-master", basedir]).returncode == 0
+    (basedir / "master.cfg").write_text("import os\nos._exit(7)\n")
+    result = run([OXBOT, "start", basedir])
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the process that evaluates the configuration failed (exit status: 7)" in result.stderr

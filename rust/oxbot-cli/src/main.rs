@@ -7,6 +7,7 @@
 
 mod basedir;
 mod commands;
+mod config_process;
 mod logging;
 mod memory;
 mod web;
@@ -48,6 +49,9 @@ enum Command {
     UpgradeMaster(commands::upgrade_master::Args),
     /// Send a change to the buildmaster.
     Sendchange(Box<commands::sendchange::Args>),
+    /// Evaluate a master's configuration for it (the master runs this).
+    #[command(hide = true)]
+    DescribeConfig(config_process::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Checkconfig(args) => commands::checkconfig::run(&args),
         Command::UpgradeMaster(args) => commands::upgrade_master::run(&args),
         Command::Sendchange(args) => commands::sendchange::run(&args),
+        Command::DescribeConfig(args) => config_process::run_child(&args, cli.verbose),
     };
     match code {
         Ok(code) => code,

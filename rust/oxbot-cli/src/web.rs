@@ -18,11 +18,11 @@ pub(crate) fn change_hook_auth(
 /// does not start.
 pub(crate) fn web_auth(
     config: &oxbot_core::config::MasterConfig,
-    python: &Arc<dyn oxbot_core::python::PythonCallbacks>,
+    python: Option<&Arc<dyn oxbot_core::python::PythonCallbacks>>,
+    python_version: String,
 ) -> anyhow::Result<oxbot_www::auth::WebAuth> {
-    let auth =
-        oxbot_www::auth::WebAuth::from_config(config, Some(python)).map_err(anyhow::Error::msg)?;
-    Ok(auth.with_python_version(oxbot_python::python_version()))
+    let auth = oxbot_www::auth::WebAuth::from_config(config, python).map_err(anyhow::Error::msg)?;
+    Ok(auth.with_python_version(python_version))
 }
 
 /// The key that signs session cookies, where Buildbot keeps it (object `www`, state
@@ -53,10 +53,14 @@ pub(crate) struct WebUi {
 
 impl WebUi {
     /// The official UI when the Python oxbot embeds has buildbot-www (its `static` directory
-    /// and the configured plugins'), oxbot's own page otherwise. A plugin named in
-    /// `c['www']['plugins']` that is not installed is an error naming its package, and the
-    /// master does not start (as Buildbot's).
-    pub(crate) fn new(config: &oxbot_core::config::MasterConfig) -> anyhow::Result<WebUi> {
+    /// and the configured plugins'), oxbot's own page otherwise; `apps` is what that Python
+    /// has, or why looking failed. A plugin named in `c['www']['plugins']` that is not
+    /// installed is an error naming its package, and the master does not start (as
+    /// Buildbot's).
+    pub(crate) fn new(
+        config: &oxbot_core::config::MasterConfig,
+        apps: Result<oxbot_python::www::WwwApps, String>,
+    ) -> anyhow::Result<WebUi> {
         use oxbot_www::ui::{OfficialUi, Ui};
         if config.www.port.is_none() {
             return Ok(WebUi {
@@ -64,7 +68,7 @@ impl WebUi {
                 apps: oxbot_python::www::WwwApps::default(),
             });
         }
-        let apps = oxbot_python::www::www_apps().map_err(anyhow::Error::msg)?;
+        let apps = apps.map_err(anyhow::Error::msg)?;
         let plugins = Self::plugins(&apps, config)?;
         let Some(base) = apps.base() else {
             tracing::info!(

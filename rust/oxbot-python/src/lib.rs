@@ -10,6 +10,10 @@
 //!   handles into a table that [`LoadedConfig`] keeps alive.
 //! - Rust → Python at build time: calls on those handles ([`LoadedConfig::callbacks`], see
 //!   `runtime.rs` for the threading rule).
+//! - For a master that evaluates its configuration in a child process (so that it embeds no
+//!   interpreter unless the configuration has Python objects): the description as text with
+//!   its count of Python objects ([`describe_config`]), turned into [`MasterConfig`] by
+//!   [`parse_description`] without Python.
 //!
 //! - Python → Rust at start: the official UI's packages (`buildbot-www` and its plugins) as
 //!   plain directories ([`www::www_apps`]), and the interpreter's version
@@ -29,6 +33,7 @@ use oxbot_core::config::{ConfigError, ConfigErrors, MasterConfig};
 use oxbot_core::python::PythonCallbacks;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
+use serde::{Deserialize, Serialize};
 
 /// A loaded configuration and the Python objects it refers to.
 pub struct LoadedConfig {
@@ -95,6 +100,61 @@ pub fn tac_config_file(tac_file: &Path) -> Result<String, String> {
 /// `sys.path[0]` are the basedir; messages name the file as `basedir` spells it.
 #[tracing::instrument(skip_all, fields(basedir = %basedir.display(), config_file))]
 pub fn load_config(basedir: &Path, config_file: &str) -> Result<LoadedConfig, ConfigErrors> {
+    evaluate(basedir, config_file, |py, json, handles| {
+        let config = parse_description(&json)?;
+        tracing::debug!(
+            builders = config.builders.len(),
+            handles = handles.bind(py).len(),
+            "configuration loaded"
+        );
+        Ok(LoadedConfig { config, handles })
+    })
+}
+
+/// The shim's description of a configuration, as text, for a master that evaluates its
+/// configuration in another process ([`describe_config`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigDescription {
+    /// The JSON text [`parse_description`] turns into the configuration.
+    pub json: String,
+    /// How many Python objects (renderers, custom steps, `doStepIf`...) the configuration
+    /// hands to the engine: with any, the build needs this interpreter, and the configuration
+    /// must be loaded where the builds run ([`load_config`]).
+    pub python_objects: usize,
+}
+
+/// Evaluates the configuration as [`load_config`] does and returns its description as text,
+/// without keeping its Python objects.
+#[tracing::instrument(skip_all, fields(basedir = %basedir.display(), config_file))]
+pub fn describe_config(
+    basedir: &Path,
+    config_file: &str,
+) -> Result<ConfigDescription, ConfigErrors> {
+    evaluate(basedir, config_file, |py, json, handles| {
+        Ok(ConfigDescription {
+            json,
+            python_objects: handles.bind(py).len(),
+        })
+    })
+}
+
+/// The configuration a description gives (the description is made by the shim of the same
+/// binary, so a mismatch is an internal error).
+pub fn parse_description(json: &str) -> Result<MasterConfig, ConfigErrors> {
+    serde_json::from_str(json).map_err(|e| {
+        single_error(format!(
+            "internal error: the shim's description does not fit the engine's model: {e}"
+        ))
+    })
+}
+
+/// Runs the shim's loader on `basedir/config_file` and hands its description (JSON text) and
+/// handle table to `finish`.
+fn evaluate<T>(
+    basedir: &Path,
+    config_file: &str,
+    finish: impl FnOnce(Python<'_>, String, Py<PyList>) -> Result<T, ConfigErrors>,
+) -> Result<T, ConfigErrors> {
     // Loading changes process-wide state (the working directory, `sys.path`, the shim's error
     // collector), so one load at a time. Taken before the GIL: a thread waiting here must not
     // hold the GIL the loading thread needs.
@@ -120,22 +180,12 @@ pub fn load_config(basedir: &Path, config_file: &str) -> Result<LoadedConfig, Co
         // What only loading needed (the config's namespace, cycles of the shim's checks) is
         // freed now rather than at some later collection: the master keeps less memory.
         let _ = py.import("gc").and_then(|gc| gc.call_method0("collect"));
-        let config: MasterConfig = serde_json::from_str(&json).map_err(|e| {
-            single_error(format!(
-                "internal error: the shim's description does not fit the engine's model: {e}"
-            ))
-        })?;
         let handles = py
             .import("buildbot_compat._describe")
             .and_then(|m| m.getattr("HANDLES"))
             .and_then(|h| Ok(h.cast_into::<PyList>()?.unbind()))
             .map_err(|e| single_error(e.to_string()))?;
-        tracing::debug!(
-            builders = config.builders.len(),
-            handles = handles.bind(py).len(),
-            "configuration loaded"
-        );
-        Ok(LoadedConfig { config, handles })
+        finish(py, json, handles)
     })
 }
 

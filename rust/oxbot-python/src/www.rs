@@ -7,6 +7,7 @@ use std::ffi::CString;
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{describe_exception, interpreter};
@@ -17,7 +18,7 @@ const FINDER: &str = include_str!("www_apps.py");
 pub const BASE: &str = "base";
 
 /// One installed UI package.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WwwApp {
     /// Its `static` directory, served at `/` (buildbot-www) or `/plugins/<name>/`.
     pub static_dir: PathBuf,
@@ -27,7 +28,7 @@ pub struct WwwApp {
 }
 
 /// The UI packages the embedded Python sees, by entry point name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct WwwApps {
     pub apps: BTreeMap<String, WwwApp>,
     /// Which Python looked (version and prefix), for error messages.

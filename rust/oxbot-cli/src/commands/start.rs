@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use tracing::{error, info};
 
 use crate::basedir;
+use crate::config_process::{AtStart, Child, LoadError};
 use crate::logging::{LogTarget, setup_logging, user_error, user_message};
 
 /// The line `buildbot start` waits for; scripts grep for it too.
@@ -143,7 +144,11 @@ fn run_master(dir: &Path, daemon: bool, verbose: bool) -> anyhow::Result<ExitCod
     std::env::set_current_dir(dir).with_context(|| format!("entering {}", dir.display()))?;
     let pid_file = basedir::pid_path(dir);
     std::fs::write(&pid_file, format!("{}\n", std::process::id()))?;
-    let result = serve(dir);
+    let child = Child {
+        log_file: daemon.then(|| log.clone()),
+        verbose,
+    };
+    let result = serve(dir, &child);
     let _ = std::fs::remove_file(&pid_file);
     match result {
         Ok(()) => {
@@ -157,11 +162,10 @@ fn run_master(dir: &Path, daemon: bool, verbose: bool) -> anyhow::Result<ExitCod
     }
 }
 
-fn serve(dir: &Path) -> anyhow::Result<()> {
+fn serve(dir: &Path, child: &Child) -> anyhow::Result<()> {
     info!(basedir = %dir.display(), "loading configuration");
-    let file = basedir::config_file(dir)?;
-    let loaded = oxbot_python::load_config(dir, &file).map_err(|errors| {
-        anyhow::anyhow!(
+    let start = child.load_at_start(dir).map_err(|err| match err {
+        LoadError::Config(errors) => anyhow::anyhow!(
             "Configuration Errors:\n{}",
             errors
                 .errors
@@ -169,56 +173,51 @@ fn serve(dir: &Path) -> anyhow::Result<()> {
                 .map(|e| format!("  {e}"))
                 .collect::<Vec<_>>()
                 .join("\n")
-        )
+        ),
+        LoadError::Other(err) => err,
     })?;
-    for line in &loaded.config.deprecations {
+    for line in &start.loaded.config.deprecations {
         tracing::warn!("{line}");
     }
-    for line in oxbot_master::support::unsupported_features(&loaded.config) {
+    for line in oxbot_master::support::unsupported_features(&start.loaded.config) {
         tracing::warn!("not supported yet by oxbot: {line}");
     }
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(serve_async(dir, loaded))?;
+    runtime.block_on(serve_async(dir, start, child))?;
     Ok(())
 }
 
 /// Loads the configuration again and applies it to the running master (SIGHUP), as Buildbot's
-/// `doReconfig` does, with its log lines; a config with errors changes nothing. Every loaded
-/// configuration stays alive: running builds may still call its Python.
+/// `doReconfig` does, with its log lines; a config with errors changes nothing. Every
+/// configuration with Python objects stays alive (`python_configs`): running builds may still
+/// call them.
 async fn reconfig(
     dir: &Path,
     master: &oxbot_master::Master,
-    loaded: &mut Vec<LoadedConfig>,
+    python_configs: &mut Vec<LoadedConfig>,
     web: Option<(&oxbot_www::auth::AuthSwitch, &crate::web::WebUi)>,
+    child: &Child,
 ) {
     info!("beginning configuration update");
     let started = std::time::Instant::now();
-    let file = match basedir::config_file(dir) {
-        Ok(file) => file,
-        Err(err) => {
-            error!(cause = %err, "during reconfig");
-            error!("configuration update aborted without making any changes");
-            return;
-        }
-    };
     let owned_dir = dir.to_path_buf();
+    let holds_python = !python_configs.is_empty();
+    let child = child.clone();
     let result =
-        tokio::task::spawn_blocking(move || oxbot_python::load_config(&owned_dir, &file)).await;
+        tokio::task::spawn_blocking(move || child.load_again(&owned_dir, holds_python)).await;
     let outcome = match result {
-        Ok(Ok(mut new)) => {
+        Ok(Ok(new)) => {
             for line in oxbot_master::support::unsupported_features(&new.config) {
                 tracing::warn!("not supported yet by oxbot: {line}");
             }
-            // Moved, not copied (a config of 500 builders is about 1 MB): what stays in
-            // `loaded` is kept for its Python handles.
-            let config = Arc::new(std::mem::take(&mut new.config));
-            let python = new.callbacks();
-            let applied = master.reconfig(config.clone(), Some(python.clone())).await;
+            let config = Arc::new(new.config);
+            let python = new.python.as_ref().map(LoadedConfig::callbacks);
+            let applied = master.reconfig(config.clone(), python.clone()).await;
             // The web port's auth and authz follow, as Buildbot's; what oxbot cannot honour
             // leaves the settings in force. So do the UI's plugins.
             let mut web_applied = Ok(());
             if let Some((web_auth, web_ui)) = web {
-                if let Err(err) = web_auth.reconfigure(&config, Some(&python)) {
+                if let Err(err) = web_auth.reconfigure(&config, python.as_ref()) {
                     error!("{err}; the web port keeps its previous auth and authz");
                     web_applied = Err(());
                 }
@@ -227,7 +226,7 @@ async fn reconfig(
                     web_applied = Err(());
                 }
             }
-            loaded.push(new);
+            python_configs.extend(new.python);
             applied
                 .map_err(|err| {
                     error!(cause = %err, "during reconfig");
@@ -237,10 +236,14 @@ async fn reconfig(
                     |()| "WARNING: configuration update partially applied; master may malfunction",
                 )
         }
-        Ok(Err(errors)) => {
+        Ok(Err(LoadError::Config(errors))) => {
             for error in &errors.errors {
                 error!("{error}");
             }
+            Err("configuration update aborted without making any changes")
+        }
+        Ok(Err(LoadError::Other(err))) => {
+            error!(cause = %format!("{err:#}"), "during reconfig");
             Err("configuration update aborted without making any changes")
         }
         Err(err) => {
@@ -261,12 +264,15 @@ async fn bind(addr: &ListenAddress) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("listening on {}", addr.bind_addr()))
 }
 
-async fn serve_async(dir: &Path, mut loaded: LoadedConfig) -> anyhow::Result<()> {
-    // Moved, not copied (a config of 500 builders is about 1 MB): what stays in `loaded` is
-    // kept for its Python handles.
-    let config = Arc::new(std::mem::take(&mut loaded.config));
-    let callbacks = loaded.callbacks();
-    let mut loaded = vec![loaded];
+async fn serve_async(dir: &Path, start: AtStart, child: &Child) -> anyhow::Result<()> {
+    let AtStart {
+        loaded,
+        python_version,
+        www_apps,
+    } = start;
+    let config = Arc::new(loaded.config);
+    let callbacks = loaded.python.as_ref().map(LoadedConfig::callbacks);
+    let mut python_configs: Vec<LoadedConfig> = loaded.python.into_iter().collect();
     let db = oxbot_db::Db::connect(&config.db_url, dir)
         .await
         .with_context(|| format!("opening the database {}", config.db_url))?;
@@ -279,17 +285,16 @@ async fn serve_async(dir: &Path, mut loaded: LoadedConfig) -> anyhow::Result<()>
     let change_hook_auth = crate::web::change_hook_auth(&config)?;
     let web_ui = tokio::task::spawn_blocking({
         let config = config.clone();
-        move || crate::web::WebUi::new(&config)
+        move || crate::web::WebUi::new(&config, www_apps)
     })
     .await??;
-    let web_auth = crate::web::web_auth(&config, &callbacks)?
+    let web_auth = crate::web::web_auth(&config, callbacks.as_ref(), python_version)?
         .with_session_secret(crate::web::session_secret(&db).await?.as_bytes());
     let hostname = nix::unistd::gethostname()
         .map_or_else(|_| "localhost".into(), |h| h.to_string_lossy().into_owned());
     let master_name = format!("{hostname}:{}", dir.display());
     let master =
-        oxbot_master::Master::start(config.clone(), db.clone(), &master_name, Some(callbacks))
-            .await?;
+        oxbot_master::Master::start(config.clone(), db.clone(), &master_name, callbacks).await?;
 
     let mut worker_listeners = Vec::new();
     for protocol in &config.protocols {
@@ -329,7 +334,7 @@ async fn serve_async(dir: &Path, mut loaded: LoadedConfig) -> anyhow::Result<()>
     tokio::spawn(crate::memory::trim_periodically());
     while wait_for_signal().await? == Signal::Reconfig {
         let web = auth_switch.as_ref().map(|auth| (auth, &web_ui));
-        reconfig(dir, &master, &mut loaded, web).await;
+        reconfig(dir, &master, &mut python_configs, web, child).await;
     }
     info!("Received SIGTERM, shutting down.");
     shutdown_tx.send_replace(true);
