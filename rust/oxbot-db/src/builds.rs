@@ -61,7 +61,7 @@ fn model(row: &AnyRow) -> Result<BuildModel, DbError> {
 }
 
 impl Db {
-    /// Adds a build with the next number of its builder; returns `(buildid, number)`.
+    /// Adds a build with the next number of its builder; returns it.
     pub async fn add_build(
         &self,
         builderid: i64,
@@ -69,20 +69,15 @@ impl Db {
         workerid: i64,
         masterid: i64,
         state_string: &str,
-    ) -> Result<(i64, i64), DbError> {
+    ) -> Result<BuildModel, DbError> {
         let _written = self.writing();
         // Two masters may race for a number: the unique index decides, and the loser retries.
         loop {
-            let row = sqlx::query("SELECT MAX(number) AS n FROM builds WHERE builderid = $1")
-                .bind(builderid)
-                .fetch_one(self.pool())
-                .await?;
-            let number = get_opt_i64(&row, "n")?.unwrap_or(0) + 1;
             let inserted = sqlx::query(
                 "INSERT INTO builds (number, builderid, buildrequestid, workerid, masterid, started_at, complete_at, locks_duration_s, state_string, results) \
-                 VALUES ($1, $2, $3, $4, $5, $6, NULL, 0, $7, NULL) RETURNING id",
+                 SELECT COALESCE(MAX(number), 0) + 1, $1, $2, $3, $4, $5, NULL, 0, $6, NULL \
+                 FROM builds WHERE builderid = $1 RETURNING *",
             )
-            .bind(number)
             .bind(builderid)
             .bind(buildrequestid)
             .bind(workerid)
@@ -93,7 +88,7 @@ impl Db {
             .await
             .map_err(DbError::from);
             match inserted {
-                Ok(row) => return Ok((get_i64(&row, "id")?, number)),
+                Ok(row) => return model(&row),
                 Err(DbError::Conflict(_)) => {}
                 Err(err) => return Err(err),
             }

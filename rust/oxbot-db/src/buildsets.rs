@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
 use crate::{Db, DbError, get_i64, get_opt_i64, get_opt_str, get_str};
@@ -64,13 +65,22 @@ impl Db {
         .fetch_one(&mut *tx)
         .await?;
         let bsid = get_i64(&row, "id")?;
-        for (name, value, source) in &bs.properties {
-            sqlx::query("INSERT INTO buildset_properties (buildsetid, property_name, property_value) VALUES ($1, $2, $3)")
-                .bind(bsid)
-                .bind(name)
-                .bind(serde_json::json!([value, source]).to_string())
-                .execute(&mut *tx)
-                .await?;
+        if !bs.properties.is_empty() {
+            // One statement for them all.
+            let rows = (0..bs.properties.len())
+                .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO buildset_properties (buildsetid, property_name, property_value) VALUES {rows}"
+            );
+            let mut insert = sqlx::query(AssertSqlSafe(sql)).bind(bsid);
+            for (name, value, source) in &bs.properties {
+                insert = insert
+                    .bind(name)
+                    .bind(serde_json::json!([value, source]).to_string());
+            }
+            insert.execute(&mut *tx).await?;
         }
         for ssid in &bs.sourcestamp_ids {
             sqlx::query(
@@ -122,13 +132,12 @@ impl Db {
 
     async fn buildset_model(&self, row: &AnyRow) -> Result<BuildSetModel, DbError> {
         let bsid = get_i64(row, "id")?;
-        let sourcestamps = sqlx::query("SELECT sourcestampid FROM buildset_sourcestamps WHERE buildsetid = $1 ORDER BY sourcestampid")
-            .bind(bsid)
-            .fetch_all(self.pool())
+        let sourcestamps = self
+            .get_sourcestamps_for_buildset(bsid)
             .await?
             .iter()
-            .map(|r| get_i64(r, "sourcestampid"))
-            .collect::<Result<_, _>>()?;
+            .map(|ss| ss.ssid)
+            .collect();
         Ok(BuildSetModel {
             bsid,
             external_idstring: get_opt_str(row, "external_idstring")?,

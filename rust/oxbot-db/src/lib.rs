@@ -151,6 +151,8 @@ pub struct Db {
     writes: Arc<AtomicU64>,
     /// The [`LogCompression`] new log chunks are stored with, as its method id.
     log_compression: Arc<AtomicU8>,
+    /// The source stamps of recent buildsets (see [`sourcestamps::BuildsetSourceStamps`]).
+    buildset_sourcestamps: Arc<std::sync::Mutex<sourcestamps::BuildsetSourceStamps>>,
 }
 
 /// Held by every function that writes; counts the write when dropped, after the statements
@@ -230,6 +232,7 @@ impl Db {
             backend,
             writes: Arc::default(),
             log_compression: Arc::new(AtomicU8::new(LogCompression::Gz as u8)),
+            buildset_sourcestamps: Arc::default(),
         })
     }
 

@@ -204,10 +204,10 @@ impl Db {
         name: &str,
         slug: &str,
         log_type: &str,
-    ) -> Result<i64, DbError> {
+    ) -> Result<LogModel, DbError> {
         let _written = self.writing();
         let row = sqlx::query(
-            "INSERT INTO logs (name, slug, stepid, complete, num_lines, type) VALUES ($1, $2, $3, 0, 0, $4) RETURNING id",
+            "INSERT INTO logs (name, slug, stepid, complete, num_lines, type) VALUES ($1, $2, $3, 0, 0, $4) RETURNING *",
         )
         .bind(name)
         .bind(slug)
@@ -215,7 +215,7 @@ impl Db {
         .bind(log_type)
         .fetch_one(self.pool())
         .await?;
-        get_i64(&row, "id")
+        model(&row)
     }
 
     /// Appends whole lines (`content` must end with a newline) to a log; returns the numbers

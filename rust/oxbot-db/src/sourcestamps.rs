@@ -2,6 +2,9 @@
 //! branch/revision/repository/project/codebase/patch, found by `ss_hash`. A patch is a row of
 //! `patches` with its body in base64, as Buildbot stores it.
 
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, MutexGuard, PoisonError};
+
 use base64::Engine as _;
 use sqlx::any::AnyRow;
 
@@ -196,10 +199,14 @@ impl Db {
         })
     }
 
+    /// A buildset's source stamps, by id.
     pub async fn get_sourcestamps_for_buildset(
         &self,
         bsid: i64,
     ) -> Result<Vec<SourceStampModel>, DbError> {
+        if let Some(known) = self.cached_buildset_sourcestamps().get(bsid) {
+            return Ok(known.to_vec());
+        }
         let rows = sqlx::query(
             "SELECT ss.* FROM sourcestamps ss JOIN buildset_sourcestamps bs ON bs.sourcestampid = ss.id \
              WHERE bs.buildsetid = $1 ORDER BY ss.id",
@@ -207,6 +214,67 @@ impl Db {
         .bind(bsid)
         .fetch_all(self.pool())
         .await?;
-        self.sourcestamp_models(&rows).await
+        let found = self.sourcestamp_models(&rows).await?;
+        // A buildset is written with its source stamps in one transaction: one seen without
+        // them is not known yet, and is not kept.
+        if !found.is_empty() {
+            self.cached_buildset_sourcestamps()
+                .insert(bsid, Arc::new(found.clone()));
+        }
+        Ok(found)
+    }
+
+    fn cached_buildset_sourcestamps(&self) -> MutexGuard<'_, BuildsetSourceStamps> {
+        self.buildset_sourcestamps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The source stamps of the last [`BuildsetSourceStamps::CAPACITY`] buildsets read. A buildset's
+/// source stamps and the rows linking them are never changed once written, so what was read
+/// stays true, on PostgreSQL shared by several masters too: a build reads them several times
+/// (its request, the buildset's `new` and `complete` events), and a page of buildsets once each.
+#[derive(Debug, Default)]
+pub(crate) struct BuildsetSourceStamps {
+    by_buildset: HashMap<i64, Arc<Vec<SourceStampModel>>>,
+    /// Buildset ids, oldest first.
+    order: VecDeque<i64>,
+}
+
+impl BuildsetSourceStamps {
+    const CAPACITY: usize = 512;
+
+    fn get(&self, bsid: i64) -> Option<Arc<Vec<SourceStampModel>>> {
+        self.by_buildset.get(&bsid).cloned()
+    }
+
+    fn insert(&mut self, bsid: i64, sourcestamps: Arc<Vec<SourceStampModel>>) {
+        if self.by_buildset.insert(bsid, sourcestamps).is_none() {
+            self.order.push_back(bsid);
+        }
+        while self.order.len() > Self::CAPACITY {
+            if let Some(oldest) = self.order.pop_front() {
+                self.by_buildset.remove(&oldest);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oldest_buildsets_are_forgotten_first() {
+        let mut cache = BuildsetSourceStamps::default();
+        let stamps = Arc::new(Vec::new());
+        for bsid in 0..(BuildsetSourceStamps::CAPACITY as i64 + 10) {
+            cache.insert(bsid, stamps.clone());
+        }
+        assert!(cache.get(9).is_none());
+        assert!(cache.get(10).is_some());
+        assert_eq!(cache.by_buildset.len(), BuildsetSourceStamps::CAPACITY);
+        assert_eq!(cache.order.len(), BuildsetSourceStamps::CAPACITY);
     }
 }

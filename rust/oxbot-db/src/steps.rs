@@ -44,27 +44,25 @@ fn model(row: &AnyRow) -> Result<StepModel, DbError> {
 }
 
 impl Db {
-    /// Adds a step; returns `(stepid, number, name)`. A name already used in the build gets
-    /// `_1`, `_2`... (cut to 50 characters), as Buildbot does.
+    /// Adds a step with the next number of its build; returns it. A name already used in the
+    /// build gets `_1`, `_2`... (cut to 50 characters), as Buildbot does.
     pub async fn add_step(
         &self,
         buildid: i64,
         name: &str,
         state_string: &str,
-    ) -> Result<(i64, i64, String), DbError> {
+    ) -> Result<StepModel, DbError> {
         let _written = self.writing();
-        let row = sqlx::query("SELECT MAX(number) AS n FROM steps WHERE buildid = $1")
-            .bind(buildid)
-            .fetch_one(self.pool())
-            .await?;
-        let number = get_opt_i64(&row, "n")?.map_or(0, |n| n + 1);
-        let names: Vec<String> = sqlx::query("SELECT name FROM steps WHERE buildid = $1")
+        let mut number = 0;
+        let mut names = Vec::new();
+        for row in sqlx::query("SELECT number, name FROM steps WHERE buildid = $1")
             .bind(buildid)
             .fetch_all(self.pool())
             .await?
-            .iter()
-            .map(|r| get_str(r, "name"))
-            .collect::<Result<_, _>>()?;
+        {
+            number = number.max(get_i64(&row, "number")? + 1);
+            names.push(get_str(&row, "name")?);
+        }
         let mut unique = name.to_owned();
         let mut suffix = 1;
         while names.contains(&unique) {
@@ -75,7 +73,7 @@ impl Db {
         }
         let row = sqlx::query(
             "INSERT INTO steps (number, name, buildid, started_at, locks_acquired_at, complete_at, state_string, results, urls_json, hidden) \
-             VALUES ($1, $2, $3, NULL, NULL, NULL, $4, NULL, $5, 0) RETURNING id",
+             VALUES ($1, $2, $3, NULL, NULL, NULL, $4, NULL, $5, 0) RETURNING *",
         )
         .bind(number)
         .bind(&unique)
@@ -84,11 +82,11 @@ impl Db {
         .bind("[]")
         .fetch_one(self.pool())
         .await?;
-        Ok((get_i64(&row, "id")?, number, unique))
+        model(&row)
     }
 
-    /// When a step got its locks (Buildbot's `set_step_locks_acquired_at`).
-    /// Sets when the step got its locks; returns the step as it now is.
+    /// Sets when the step got its locks (Buildbot's `set_step_locks_acquired_at`); returns the
+    /// step as it now is.
     pub async fn set_step_locks_acquired_at(
         &self,
         stepid: i64,
@@ -100,6 +98,24 @@ impl Db {
             .bind(stepid)
             .fetch_optional(self.pool())
             .await?;
+        updated(row, stepid)
+    }
+
+    /// A step that needs no locks got them when it started (or at `at` when it has not
+    /// started); returns the step as it now is.
+    pub async fn set_step_locks_acquired_at_start(
+        &self,
+        stepid: i64,
+        at: i64,
+    ) -> Result<StepModel, DbError> {
+        let _written = self.writing();
+        let row = sqlx::query(
+            "UPDATE steps SET locks_acquired_at = COALESCE(started_at, $1) WHERE id = $2 RETURNING *",
+        )
+        .bind(at)
+        .bind(stepid)
+        .fetch_optional(self.pool())
+        .await?;
         updated(row, stepid)
     }
 

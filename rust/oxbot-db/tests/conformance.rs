@@ -107,11 +107,12 @@ async fn story(db: &Db) {
     let request = db.get_build_request(brid).await.unwrap();
     assert!(request.claimed && !request.complete && request.results == -1);
 
-    let (buildid, number) = db
+    let build = db
         .add_build(builderid, brid, workerid, masterid, "created")
         .await
         .unwrap();
-    assert_eq!(number, 1);
+    let buildid = build.id;
+    assert_eq!((build.number, build.state_string.as_str()), (1, "created"));
     db.set_build_property(buildid, "branch", &json!("main"), "Build")
         .await
         .unwrap();
@@ -123,16 +124,17 @@ async fn story(db: &Db) {
         json!("dev")
     );
 
-    let (stepid, step_number, name) = db.add_step(buildid, "shell", "pending").await.unwrap();
-    assert_eq!((step_number, name.as_str()), (0, "shell"));
-    let (_, _, second) = db.add_step(buildid, "shell", "pending").await.unwrap();
-    assert_eq!(second, "shell_1");
+    let step = db.add_step(buildid, "shell", "pending").await.unwrap();
+    let stepid = step.id;
+    assert_eq!((step.number, step.name.as_str()), (0, "shell"));
+    let second = db.add_step(buildid, "shell", "pending").await.unwrap();
+    assert_eq!((second.number, second.name.as_str()), (1, "shell_1"));
     db.start_step(stepid, 10, true).await.unwrap();
     db.add_step_url(stepid, "report", "http://example.invalid/")
         .await
         .unwrap();
 
-    let logid = db.add_log(stepid, "stdio", "stdio", "s").await.unwrap();
+    let logid = db.add_log(stepid, "stdio", "stdio", "s").await.unwrap().id;
     db.append_log(logid, "hfirst\nosecond\n").await.unwrap();
     db.append_log(logid, "ethird\n").await.unwrap();
     db.finish_log(logid).await.unwrap();
@@ -361,7 +363,7 @@ async fn more(db: &Db) {
         );
         let brid = brids[&b2];
         db.claim_build_requests_at(&[brid], m2, 11).await.unwrap();
-        let (buildid, _) = db.add_build(b2, brid, w, m2, "building").await.unwrap();
+        let buildid = db.add_build(b2, brid, w, m2, "building").await.unwrap().id;
         builds.push((buildid, brid));
     }
     db.finish_build(builds[0].0, 0).await.unwrap();
@@ -396,10 +398,11 @@ async fn more(db: &Db) {
     assert_eq!((claimed.len(), claimed[0].claimed_at), (1, Some(11)));
 
     // A running step with an open log, then m2 goes silent and m1 expires it.
-    let (stepid, _, _) = db
+    let stepid = db
         .add_step(builds[1].0, "compile", "running")
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     db.add_log(stepid, "stdio", "stdio", "s").await.unwrap();
     assert!(matches!(
         db.add_log(stepid, "stdio", "stdio", "s").await,

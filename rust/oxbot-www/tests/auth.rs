@@ -99,10 +99,11 @@ async fn app(www: Value) -> App {
         .unwrap();
     let brid = brids[&ids.builder2];
     db.claim_build_requests(&[brid], m).await.unwrap();
-    let (owned_build, _) = db
+    let owned_build = db
         .add_build(ids.builder2, brid, w, m, "building")
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     let data = DataApi::new(db);
     data.set_forceschedulers(common::captured_forceschedulers());
     let control = Arc::new(FakeControl::default());

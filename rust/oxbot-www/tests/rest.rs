@@ -295,7 +295,7 @@ async fn log_contents_and_raw_downloads() {
 async fn a_raw_log_longer_than_a_page_is_sent_whole() {
     let (db, ids) = common::fixture().await;
     let step = db.get_log(ids.stdio).await.unwrap().stepid;
-    let log = db.add_log(step, "big", "big", "s").await.unwrap();
+    let log = db.add_log(step, "big", "big", "s").await.unwrap().id;
     let lines: Vec<String> = (0..12_345).map(|n| format!("line {n}")).collect();
     for chunk in lines.chunks(1000) {
         let text: String = chunk.iter().flat_map(|l| ["o", l, "\n"]).collect();

@@ -150,7 +150,7 @@ impl Updates {
         workerid: i64,
         state_string: &str,
     ) -> Result<(i64, i64), DbError> {
-        let (id, number) = self
+        let build = self
             .db
             .add_build(
                 builderid,
@@ -160,8 +160,8 @@ impl Updates {
                 state_string,
             )
             .await?;
-        self.publish_build(id, "new").await?;
-        Ok((id, number))
+        self.publish_build_model(&build, "new");
+        Ok((build.id, build.number))
     }
 
     pub async fn set_build_state_string(&self, buildid: i64, state: &str) -> Result<(), DbError> {
@@ -211,9 +211,9 @@ impl Updates {
 
     /// Adds a step; returns `(stepid, number, name)` (the name de-duplicated as Buildbot does).
     pub async fn add_step(&self, buildid: i64, name: &str) -> Result<(i64, i64, String), DbError> {
-        let added = self.db.add_step(buildid, name, "pending").await?;
-        self.publish_step(added.0, "new").await?;
-        Ok(added)
+        let step = self.db.add_step(buildid, name, "pending").await?;
+        self.publish_step_model(&step, "new");
+        Ok((step.id, step.number, step.name))
     }
 
     pub async fn start_step(&self, stepid: i64, locks_acquired: bool) -> Result<(), DbError> {
@@ -238,9 +238,10 @@ impl Updates {
     /// A step that needs no locks has them when it starts (Buildbot's
     /// `set_step_locks_acquired_at(stepid, started_at)`).
     pub async fn set_step_locks_acquired_at_start(&self, stepid: i64) -> Result<(), DbError> {
-        let step = self.db.get_step(stepid).await?;
-        let at = step.started_at.unwrap_or_else(now);
-        let step = self.db.set_step_locks_acquired_at(stepid, at).await?;
+        let step = self
+            .db
+            .set_step_locks_acquired_at_start(stepid, now())
+            .await?;
         self.publish_step_model(&step, "updated");
         Ok(())
     }
@@ -270,12 +271,12 @@ impl Updates {
 
     /// Adds a log (`s` stream log, `t` text, `h` html); the slug is derived from the name.
     pub async fn add_log(&self, stepid: i64, name: &str, log_type: &str) -> Result<i64, DbError> {
-        let logid = self
+        let log = self
             .db
             .add_log(stepid, name, &slugify(name), log_type)
             .await?;
-        self.publish_log(logid, "new").await?;
-        Ok(logid)
+        self.publish_log_model(&log, "new");
+        Ok(log.id)
     }
 
     pub async fn append_log(&self, logid: i64, content: &str) -> Result<(), DbError> {
@@ -291,13 +292,7 @@ impl Updates {
     }
 
     /// Publishes a log event under `logs/<id>` and `steps/<id>/logs/<slug>`.
-    async fn publish_log(&self, logid: i64, event: &str) -> Result<(), DbError> {
-        let log = self.db.get_log(logid).await?;
-        self.publish_log_model(&log, event);
-        Ok(())
-    }
-
-    /// [`Updates::publish_log`] of a log already read (a write returned it).
+    /// Publishes a log event, of a log a write returned.
     fn publish_log_model(&self, log: &LogModel, event: &str) {
         let logid = log.id;
         let body = resources::log(log);

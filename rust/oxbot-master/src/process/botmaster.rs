@@ -15,7 +15,7 @@ use oxbot_core::Results;
 use oxbot_core::config::{BuilderConfig, MasterConfig};
 use oxbot_core::python::{DistributorHook, PythonCallbacks, handle_of};
 use oxbot_db::Db;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
@@ -162,6 +162,15 @@ impl BotMaster {
             let Some(&builderid) = builderids.get(&builder.name) else {
                 continue;
             };
+            // A builder none of whose workers can take a build now starts none: its requests
+            // are not read, unless something must see them anyway (collapsing, the
+            // configuration's `prioritizeBuilders` or the builder's `nextBuild`).
+            let needs_requests = collapse_setting(&config, builder) != Some(&Value::Bool(false))
+                || config.prioritize_builders.is_some()
+                || builder.next_build.is_some();
+            if !needs_requests && self.available_workers(builder).is_empty() {
+                continue;
+            }
             let mut requests = self.inner.db.unclaimed_build_requests(builderid).await?;
             if requests.len() > 1 {
                 let rule =
@@ -198,11 +207,7 @@ impl BotMaster {
         requests: &[oxbot_db::BuildRequestModel],
         hooks: Option<&DistributorHooks>,
     ) -> Result<Option<CollapseRule>, oxbot_db::DbError> {
-        let setting = builder
-            .collapse_requests
-            .as_ref()
-            .or(config.collapse_requests.as_ref());
-        Ok(match setting {
+        Ok(match collapse_setting(config, builder) {
             Some(serde_json::Value::Bool(false)) => None,
             Some(value) => match (handle_of(value), hooks) {
                 (Some(handle), Some(hooks)) => Some(CollapseRule::Hook {
@@ -914,4 +919,13 @@ impl<'c> Chooser<'c> {
             },
         )
     }
+}
+
+/// The builder's `collapseRequests`, else `c['collapseRequests']` (`None`: Buildbot's default,
+/// which collapses).
+fn collapse_setting<'c>(config: &'c MasterConfig, builder: &'c BuilderConfig) -> Option<&'c Value> {
+    builder
+        .collapse_requests
+        .as_ref()
+        .or(config.collapse_requests.as_ref())
 }

@@ -241,35 +241,45 @@ pub(crate) async fn fixture_in(db: Db) -> (Db, Ids) {
         .await
         .unwrap();
 
-    let (build1, _) = db
+    let build1 = db
         .add_build(builder1, brids[&builder1], w, m, "starting")
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     db.set_build_property(build1, "owner", &json!("admin"), "Force Build Form")
         .await
         .unwrap();
-    let (prep, _, _) = db.add_step(build1, "worker_preparation", "").await.unwrap();
+    let prep = db
+        .add_step(build1, "worker_preparation", "")
+        .await
+        .unwrap()
+        .id;
     db.start_step(prep, 1_700_000_001, true).await.unwrap();
     db.finish_step(prep, 0, false).await.unwrap();
-    let (compile_step, _, _) = db.add_step(build1, "compile", "").await.unwrap();
+    let compile_step = db.add_step(build1, "compile", "").await.unwrap().id;
     db.start_step(compile_step, 1_700_000_002, true)
         .await
         .unwrap();
     let stdio = db
         .add_log(compile_step, "stdio", "stdio", "s")
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     db.append_log(stdio, "hmake all\nobuilding x\newarning: y\n")
         .await
         .unwrap();
     db.finish_log(stdio).await.unwrap();
     db.finish_step(compile_step, 0, false).await.unwrap();
-    let (report, _, _) = db.add_step(build1, "report", "").await.unwrap();
+    let report = db.add_step(build1, "report", "").await.unwrap().id;
     db.start_step(report, 1_700_000_003, true).await.unwrap();
     db.add_step_url(report, "coverage", "http://example.invalid/cov")
         .await
         .unwrap();
-    let html = db.add_log(report, "summary", "summary", "h").await.unwrap();
+    let html = db
+        .add_log(report, "summary", "summary", "h")
+        .await
+        .unwrap()
+        .id;
     db.append_log(html, "<b>3 tests</b>\n").await.unwrap();
     db.finish_log(html).await.unwrap();
     db.finish_step(report, 0, false).await.unwrap();
@@ -278,10 +288,11 @@ pub(crate) async fn fixture_in(db: Db) -> (Db, Ids) {
         .unwrap();
     db.finish_build(build1, 0).await.unwrap();
 
-    let (build2, _) = db
+    let build2 = db
         .add_build(builder2, brids[&builder2], w, m, "building")
         .await
-        .unwrap();
+        .unwrap()
+        .id;
 
     db.add_change(&NewChange {
         author: "alice <alice@example.com>".into(),
