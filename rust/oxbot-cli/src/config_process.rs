@@ -10,7 +10,7 @@
 //! in a C extension the config imported, say) fails the start or the reconfig with its exit
 //! status, and a running master keeps its configuration.
 
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::os::fd::AsFd as _;
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
@@ -200,7 +200,7 @@ pub(crate) fn run_child(args: &Args, verbose: bool) -> anyhow::Result<ExitCode> 
     }
     // The report has standard output to itself: what the configuration prints goes to
     // standard error.
-    let report_out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+    let mut report_out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
     nix::unistd::dup2_stdout(std::io::stderr())?;
     let config = match basedir::config_file(&args.basedir) {
         Err(err) => Err(Failure::Tac(format!("{err:#}"))),
@@ -216,6 +216,7 @@ pub(crate) fn run_child(args: &Args, verbose: bool) -> anyhow::Result<ExitCode> 
         www_apps: oxbot_python::www::www_apps(),
         config,
     };
-    serde_json::to_writer(report_out, &report)?;
+    // In one write: serde_json writes piece by piece, and a pipe is not buffered.
+    report_out.write_all(&serde_json::to_vec(&report)?)?;
     Ok(ExitCode::SUCCESS)
 }

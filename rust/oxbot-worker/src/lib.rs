@@ -12,7 +12,7 @@ mod session;
 mod shell;
 mod tac;
 
-use std::io::Write as _;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -237,11 +237,16 @@ fn start(args: &StartArgs) -> anyhow::Result<ExitCode> {
         .spawn()
         .context("starting the worker process")?;
     let deadline = Instant::now() + Duration::from_secs(10);
+    let mut text = Vec::new();
     while Instant::now() < deadline {
-        let text = std::fs::read(&log)
-            .map(|b| String::from_utf8_lossy(&b[(offset as usize).min(b.len())..]).into_owned())
-            .unwrap_or_default();
-        if text.contains("connected to the master") {
+        if let Ok(mut file) = std::fs::File::open(&log)
+            && file
+                .seek(SeekFrom::Start(offset + text.len() as u64))
+                .is_ok()
+        {
+            let _ = file.read_to_end(&mut text);
+        }
+        if String::from_utf8_lossy(&text).contains("connected to the master") {
             say(
                 args.quiet,
                 "The buildbot-worker appears to have (re)started correctly.",
@@ -254,7 +259,9 @@ fn start(args: &StartArgs) -> anyhow::Result<ExitCode> {
                 log.display()
             );
         }
-        std::thread::sleep(Duration::from_millis(100));
+        // Reading the new end of the log is cheap: `start` returns within 10 ms of the
+        // connection.
+        std::thread::sleep(Duration::from_millis(10));
     }
     say(
         args.quiet,
