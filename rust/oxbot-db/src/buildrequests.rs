@@ -195,6 +195,32 @@ impl Db {
         .collect()
     }
 
+    /// The first `limit` of [`Db::unclaimed_build_requests`], and when the oldest of all the
+    /// builder's unclaimed requests was submitted, without reading them all.
+    pub async fn first_unclaimed_build_requests(
+        &self,
+        builderid: i64,
+        limit: i64,
+    ) -> Result<(Vec<BuildRequestModel>, Option<i64>), DbError> {
+        let columns = SELECT
+            .strip_prefix("SELECT ")
+            .expect("SELECT starts the query");
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT MIN(br.submitted_at) OVER () AS oldest_submitted_at, {columns} \
+             WHERE br.builderid = $1 AND br.complete = 0 AND c.brid IS NULL \
+             ORDER BY br.priority DESC, br.submitted_at, br.id LIMIT $2"
+        )))
+        .bind(builderid)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let oldest = match rows.first() {
+            Some(row) => get_opt_i64(row, "oldest_submitted_at")?,
+            None => None,
+        };
+        Ok((rows.iter().map(model).collect::<Result<_, _>>()?, oldest))
+    }
+
     /// Claims requests for a master now; all or none. `Conflict` if one is already claimed
     /// (Buildbot's `AlreadyClaimedError`).
     pub async fn claim_build_requests(&self, brids: &[i64], masterid: i64) -> Result<(), DbError> {

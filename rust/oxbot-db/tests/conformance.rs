@@ -93,11 +93,54 @@ async fn story(db: &Db) {
         db.unclaimed_build_requests(builderid).await.unwrap().len(),
         1
     );
+    // The distributor's first requests of a builder: by priority, then age; the age of the
+    // oldest of them all comes along.
+    let queued = db.find_builder_id("queued").await.unwrap();
+    let mut by_time = BTreeMap::new();
+    let mut queued_sets = Vec::new();
+    for (submitted_at, priority) in [(300, 0), (200, 0), (350, 5), (250, 0)] {
+        let (queued_set, ids) = db
+            .add_buildset(NewBuildset {
+                sourcestamp_ids: vec![ssid],
+                builderids: vec![queued],
+                submitted_at,
+                priority,
+                ..NewBuildset::default()
+            })
+            .await
+            .unwrap();
+        by_time.insert(submitted_at, ids[&queued]);
+        queued_sets.push(queued_set);
+    }
+    let (first, oldest) = db.first_unclaimed_build_requests(queued, 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|r| r.buildrequestid).collect::<Vec<_>>(),
+        vec![by_time[&350], by_time[&200]]
+    );
+    assert_eq!(oldest, Some(200));
+    for queued_set in queued_sets {
+        db.complete_buildset(queued_set, 0, 400).await.unwrap();
+    }
+    assert_eq!(
+        db.first_unclaimed_build_requests(builderid, 5)
+            .await
+            .unwrap(),
+        (
+            db.unclaimed_build_requests(builderid).await.unwrap(),
+            Some(100)
+        )
+    );
     db.claim_build_requests(&[brid], masterid).await.unwrap();
     assert!(matches!(
         db.claim_build_requests(&[brid], masterid).await,
         Err(DbError::Conflict(_))
     ));
+    assert_eq!(
+        db.first_unclaimed_build_requests(builderid, 5)
+            .await
+            .unwrap(),
+        (Vec::new(), None)
+    );
     assert!(
         db.unclaimed_build_requests(builderid)
             .await

@@ -162,13 +162,26 @@ impl BotMaster {
             let Some(&builderid) = builderids.get(&builder.name) else {
                 continue;
             };
-            // A builder none of whose workers can take a build now starts none: its requests
-            // are not read, unless something must see them anyway (collapsing, the
-            // configuration's `prioritizeBuilders` or the builder's `nextBuild`).
-            let needs_requests = collapse_setting(&config, builder) != Some(&Value::Bool(false))
-                || config.prioritize_builders.is_some()
-                || builder.next_build.is_some();
-            if !needs_requests && self.available_workers(builder).is_empty() {
+            if !sees_all_requests(&config, builder) {
+                // Each free worker takes the next request in order, and nothing else looks at
+                // them: only that many are read (a builder with no free worker reads none).
+                let free = self.available_workers(builder).len();
+                if free == 0 {
+                    continue;
+                }
+                let (requests, oldest_submitted_at) = self
+                    .inner
+                    .db
+                    .first_unclaimed_build_requests(builderid, free as i64)
+                    .await?;
+                if !requests.is_empty() {
+                    pending.push(Pending {
+                        builder,
+                        builderid,
+                        requests,
+                        oldest_submitted_at,
+                    });
+                }
                 continue;
             }
             let mut requests = self.inner.db.unclaimed_build_requests(builderid).await?;
@@ -185,6 +198,7 @@ impl BotMaster {
                 pending.push(Pending {
                     builder,
                     builderid,
+                    oldest_submitted_at: requests.iter().map(|r| r.submitted_at).min(),
                     requests,
                 });
             }
@@ -236,7 +250,7 @@ impl BotMaster {
             let key = |p: &Pending<'_>| {
                 (
                     std::cmp::Reverse(p.requests.iter().map(|r| r.priority).max()),
-                    p.requests.iter().map(|r| r.submitted_at).min(),
+                    p.oldest_submitted_at,
                     p.builder.name.clone(),
                 )
             };
@@ -302,6 +316,7 @@ impl BotMaster {
             builder,
             builderid,
             mut requests,
+            ..
         } = pending;
         let next_worker = builder
             .next_worker
@@ -780,8 +795,11 @@ struct Quarantine {
 struct Pending<'c> {
     builder: &'c BuilderConfig,
     builderid: i64,
-    /// Highest priority first, then oldest.
+    /// Highest priority first, then oldest (only the first few when nothing else needs
+    /// them all, see [`sees_all_requests`]).
     requests: Vec<oxbot_db::BuildRequestModel>,
+    /// When the oldest of all its unclaimed requests was submitted.
+    oldest_submitted_at: Option<i64>,
 }
 
 /// Buildbot's `BasicBuildChooser` for one builder during one pass: which request next, and
@@ -919,6 +937,19 @@ impl<'c> Chooser<'c> {
             },
         )
     }
+}
+
+/// Whether a distributor pass must read all of a builder's unclaimed requests: to collapse
+/// them, or because the configuration's hooks see them (`prioritizeBuilders`, `nextBuild`,
+/// `nextWorker`, `canStartBuild`, which may turn a worker away so that a later request is
+/// tried).
+fn sees_all_requests(config: &MasterConfig, builder: &BuilderConfig) -> bool {
+    collapse_setting(config, builder) != Some(&Value::Bool(false))
+        || config.prioritize_builders.is_some()
+        || config.select_next_worker.is_some()
+        || builder.next_build.is_some()
+        || builder.next_worker.is_some()
+        || builder.can_start_build.is_some()
 }
 
 /// The builder's `collapseRequests`, else `c['collapseRequests']` (`None`: Buildbot's default,
