@@ -3,7 +3,7 @@
 //! `patches` with its body in base64, as Buildbot stores it.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, MutexGuard, PoisonError};
+use std::sync::{MutexGuard, PoisonError};
 
 use base64::Engine as _;
 use sqlx::any::AnyRow;
@@ -205,7 +205,7 @@ impl Db {
         bsid: i64,
     ) -> Result<Vec<SourceStampModel>, DbError> {
         if let Some(known) = self.cached_buildset_sourcestamps().get(bsid) {
-            return Ok(known.to_vec());
+            return Ok(known);
         }
         let rows = sqlx::query(
             "SELECT ss.* FROM sourcestamps ss JOIN buildset_sourcestamps bs ON bs.sourcestampid = ss.id \
@@ -219,7 +219,7 @@ impl Db {
         // them is not known yet, and is not kept.
         if !found.is_empty() {
             self.cached_buildset_sourcestamps()
-                .insert(bsid, Arc::new(found.clone()));
+                .insert(bsid, found.clone());
         }
         Ok(found)
     }
@@ -237,7 +237,7 @@ impl Db {
 /// (its request, the buildset's `new` and `complete` events), and a page of buildsets once each.
 #[derive(Debug, Default)]
 pub(crate) struct BuildsetSourceStamps {
-    by_buildset: HashMap<i64, Arc<Vec<SourceStampModel>>>,
+    by_buildset: HashMap<i64, Vec<SourceStampModel>>,
     /// Buildset ids, oldest first.
     order: VecDeque<i64>,
 }
@@ -245,11 +245,11 @@ pub(crate) struct BuildsetSourceStamps {
 impl BuildsetSourceStamps {
     const CAPACITY: usize = 512;
 
-    fn get(&self, bsid: i64) -> Option<Arc<Vec<SourceStampModel>>> {
+    fn get(&self, bsid: i64) -> Option<Vec<SourceStampModel>> {
         self.by_buildset.get(&bsid).cloned()
     }
 
-    fn insert(&mut self, bsid: i64, sourcestamps: Arc<Vec<SourceStampModel>>) {
+    fn insert(&mut self, bsid: i64, sourcestamps: Vec<SourceStampModel>) {
         if self.by_buildset.insert(bsid, sourcestamps).is_none() {
             self.order.push_back(bsid);
         }
@@ -268,7 +268,7 @@ mod tests {
     #[test]
     fn the_oldest_buildsets_are_forgotten_first() {
         let mut cache = BuildsetSourceStamps::default();
-        let stamps = Arc::new(Vec::new());
+        let stamps = Vec::new();
         for bsid in 0..(BuildsetSourceStamps::CAPACITY as i64 + 10) {
             cache.insert(bsid, stamps.clone());
         }

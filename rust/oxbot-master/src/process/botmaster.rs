@@ -318,14 +318,8 @@ impl BotMaster {
             mut requests,
             ..
         } = pending;
-        let next_worker = builder
-            .next_worker
-            .as_ref()
-            .or(config.select_next_worker.as_ref())
-            .and_then(handle_of);
-        let has_hooks = next_worker.is_some()
-            || builder.next_build.is_some()
-            || builder.can_start_build.is_some();
+        let next_worker = next_worker_hook(config, builder);
+        let has_hooks = has_chooser_hooks(config, builder);
         let builder_view = match hooks {
             Some(hooks) if has_hooks => Some(
                 hooks
@@ -946,9 +940,23 @@ impl<'c> Chooser<'c> {
 fn sees_all_requests(config: &MasterConfig, builder: &BuilderConfig) -> bool {
     collapse_setting(config, builder) != Some(&Value::Bool(false))
         || config.prioritize_builders.is_some()
-        || config.select_next_worker.is_some()
+        || has_chooser_hooks(config, builder)
+}
+
+/// The builder's `nextWorker`, else `c['select_next_worker']`, when it is a Python callable.
+fn next_worker_hook(config: &MasterConfig, builder: &BuilderConfig) -> Option<u64> {
+    builder
+        .next_worker
+        .as_ref()
+        .or(config.select_next_worker.as_ref())
+        .and_then(handle_of)
+}
+
+/// Whether the build chooser calls the configuration for this builder (`nextWorker`,
+/// `nextBuild`, `canStartBuild`).
+fn has_chooser_hooks(config: &MasterConfig, builder: &BuilderConfig) -> bool {
+    next_worker_hook(config, builder).is_some()
         || builder.next_build.is_some()
-        || builder.next_worker.is_some()
         || builder.can_start_build.is_some()
 }
 
