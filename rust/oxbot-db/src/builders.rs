@@ -48,7 +48,7 @@ impl Db {
             "SELECT id FROM {table} WHERE name_hash = $1"
         )))
         .bind(&hash)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         {
             return get_i64(&row, "id");
@@ -66,7 +66,11 @@ impl Db {
         for (_, value) in extra {
             query = query.bind(*value);
         }
-        match query.fetch_one(self.pool()).await.map_err(DbError::from) {
+        match query
+            .fetch_one(&mut *self.conn().await?)
+            .await
+            .map_err(DbError::from)
+        {
             Ok(row) => get_i64(&row, "id"),
             // Another master inserted it meanwhile.
             Err(DbError::Conflict(_)) => {
@@ -74,7 +78,7 @@ impl Db {
                     "SELECT id FROM {table} WHERE name_hash = $1"
                 )))
                 .bind(&hash)
-                .fetch_one(self.pool())
+                .fetch_one(&mut *self.conn().await?)
                 .await?;
                 get_i64(&row, "id")
             }
@@ -111,7 +115,7 @@ impl Db {
         .bind(description_format)
         .bind(description_html)
         .bind(projectid)
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -135,18 +139,18 @@ impl Db {
         .bind(description_html)
         .bind(projectid)
         .bind(builderid)
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await?;
         sqlx::query("DELETE FROM builders_tags WHERE builderid = $1")
             .bind(builderid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         for tag in tags {
             let tagid = self.find_named_id("tags", tag, &[]).await?;
             sqlx::query("INSERT INTO builders_tags (builderid, tagid) VALUES ($1, $2)")
                 .bind(builderid)
                 .bind(tagid)
-                .execute(self.pool())
+                .execute(&mut *self.conn().await?)
                 .await?;
         }
         Ok(())
@@ -162,7 +166,8 @@ impl Db {
         builders: &[BuilderRegistration<'_>],
     ) -> Result<Vec<i64>, DbError> {
         let _written = self.writing();
-        let mut tx = self.begin_write().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         for builder in builders {
             sqlx::query(
                 "INSERT INTO builders (name, name_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -249,13 +254,13 @@ impl Db {
             sqlx::query("SELECT id FROM builder_masters WHERE builderid = $1 AND masterid = $2")
                 .bind(builderid)
                 .bind(masterid)
-                .fetch_optional(self.pool())
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         if exists.is_none() {
             sqlx::query("INSERT INTO builder_masters (builderid, masterid) VALUES ($1, $2)")
                 .bind(builderid)
                 .bind(masterid)
-                .execute(self.pool())
+                .execute(&mut *self.conn().await?)
                 .await?;
         }
         Ok(())
@@ -271,7 +276,7 @@ impl Db {
         sqlx::query("DELETE FROM builder_masters WHERE builderid = $1 AND masterid = $2")
             .bind(builderid)
             .bind(masterid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -282,7 +287,7 @@ impl Db {
             "SELECT masterid FROM builder_masters WHERE builderid = $1 ORDER BY masterid",
         )
         .bind(id)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(|r| get_i64(r, "masterid"))
@@ -291,7 +296,7 @@ impl Db {
             "SELECT tags.name AS name FROM builders_tags JOIN tags ON tags.id = builders_tags.tagid WHERE builders_tags.builderid = $1 ORDER BY builders_tags.id",
         )
         .bind(id)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(|r| get_str(r, "name"))
@@ -302,7 +307,7 @@ impl Db {
     pub async fn get_builder(&self, builderid: i64) -> Result<BuilderModel, DbError> {
         let row = sqlx::query("SELECT * FROM builders WHERE id = $1")
             .bind(builderid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("builder {builderid}")))?;
         self.builder_model(&row).await
@@ -347,11 +352,11 @@ impl Db {
         for value in values {
             query = query.bind(value);
         }
-        let rows = query.fetch_all(self.pool()).await?;
+        let rows = query.fetch_all(&mut *self.conn().await?).await?;
         // Every builder's masters and tags in two queries, not two per builder.
         let mut masterids: HashMap<i64, Vec<i64>> = HashMap::new();
         for row in sqlx::query("SELECT builderid, masterid FROM builder_masters ORDER BY masterid")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
         {
             masterids
@@ -364,7 +369,7 @@ impl Db {
             "SELECT builders_tags.builderid AS builderid, tags.name AS name FROM builders_tags \
              JOIN tags ON tags.id = builders_tags.tagid ORDER BY builders_tags.id",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         {
             tags.entry(get_i64(&row, "builderid")?)
@@ -386,7 +391,7 @@ impl Db {
     pub async fn get_project(&self, projectid: i64) -> Result<ProjectModel, DbError> {
         let row = sqlx::query("SELECT * FROM projects WHERE id = $1")
             .bind(projectid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("project {projectid}")))?;
         project_model(&row)
@@ -395,7 +400,7 @@ impl Db {
     /// Every project, by id.
     pub async fn get_projects(&self) -> Result<Vec<ProjectModel>, DbError> {
         sqlx::query("SELECT * FROM projects ORDER BY id")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(project_model)
@@ -409,7 +414,7 @@ impl Db {
             "SELECT * FROM projects WHERE id IN (SELECT b.projectid FROM builders b \
              JOIN builder_masters bm ON bm.builderid = b.id) ORDER BY name",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(project_model)
@@ -440,7 +445,7 @@ pub struct BuilderRegistration<'a> {
 /// Gives each builder (`ids[i]` is `builders[i]`) exactly its tags, in order, creating the
 /// tags that are new; builders whose tags are already right are not touched.
 async fn register_tags(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     builders: &[BuilderRegistration<'_>],
     ids: &[i64],
 ) -> Result<(), DbError> {

@@ -147,7 +147,7 @@ impl Db {
             query = query.bind(value.as_str());
         }
         query
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(model)
@@ -157,7 +157,7 @@ impl Db {
     pub async fn get_build_request(&self, brid: i64) -> Result<BuildRequestModel, DbError> {
         let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE br.id = $1")))
             .bind(brid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("buildrequest {brid}")))?;
         model(&row)
@@ -171,7 +171,7 @@ impl Db {
             "{SELECT} WHERE br.buildsetid = $1 ORDER BY br.id"
         )))
         .bind(bsid)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(model)
@@ -188,7 +188,7 @@ impl Db {
              ORDER BY br.priority DESC, br.submitted_at, br.id"
         )))
         .bind(builderid)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(model)
@@ -212,7 +212,7 @@ impl Db {
         )))
         .bind(builderid)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let oldest = match rows.first() {
             Some(row) => get_opt_i64(row, "oldest_submitted_at")?,
@@ -235,7 +235,8 @@ impl Db {
         claimed_at: i64,
     ) -> Result<(), DbError> {
         let _written = self.writing();
-        let mut tx = self.begin_write().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         for brid in brids {
             sqlx::query(
                 "INSERT INTO buildrequest_claims (brid, masterid, claimed_at) VALUES ($1, $2, $3)",
@@ -270,7 +271,7 @@ impl Db {
         for brid in brids {
             query = query.bind(*brid);
         }
-        query.execute(self.pool()).await?;
+        query.execute(&mut *self.conn().await?).await?;
         Ok(())
     }
 
@@ -290,7 +291,7 @@ impl Db {
             for brid in batch {
                 query = query.bind(*brid);
             }
-            query.execute(self.pool()).await?;
+            query.execute(&mut *self.conn().await?).await?;
         }
         Ok(())
     }
@@ -307,7 +308,8 @@ impl Db {
         if brids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         for batch in brids.chunks(100) {
             let sql = format!(
                 "UPDATE buildrequests SET complete = 1, results = $1, complete_at = $2 WHERE complete <> 1 AND id IN ({})",
@@ -350,6 +352,9 @@ impl Db {
         for brid in brids {
             query = query.bind(*brid);
         }
-        Ok(query.execute(self.pool()).await?.rows_affected())
+        Ok(query
+            .execute(&mut *self.conn().await?)
+            .await?
+            .rows_affected())
     }
 }

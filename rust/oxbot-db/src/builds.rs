@@ -84,7 +84,7 @@ impl Db {
             .bind(masterid)
             .bind(now())
             .bind(state_string)
-            .fetch_one(self.pool())
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(DbError::from);
             match inserted {
@@ -104,7 +104,7 @@ impl Db {
         let row = sqlx::query("UPDATE builds SET state_string = $1 WHERE id = $2 RETURNING *")
             .bind(state_string)
             .bind(buildid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?;
         updated(row, buildid)
     }
@@ -118,7 +118,7 @@ impl Db {
         .bind(results)
         .bind(now())
         .bind(buildid)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         updated(row, buildid)
     }
@@ -126,7 +126,7 @@ impl Db {
     pub async fn get_build(&self, buildid: i64) -> Result<BuildModel, DbError> {
         let row = sqlx::query("SELECT * FROM builds WHERE id = $1")
             .bind(buildid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("build {buildid}")))?;
         model(&row)
@@ -140,7 +140,7 @@ impl Db {
         let row = sqlx::query("SELECT * FROM builds WHERE builderid = $1 AND number = $2")
             .bind(builderid)
             .bind(number)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("build {number} of builder {builderid}")))?;
         model(&row)
@@ -184,7 +184,7 @@ impl Db {
             query = query.bind(value);
         }
         query
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(model)
@@ -199,7 +199,7 @@ impl Db {
              WHERE c.changeid = $1 ORDER BY b.id",
         )
         .bind(changeid)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(model)
@@ -227,7 +227,7 @@ impl Db {
         )
         .bind(builderid)
         .bind(number)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         for row in &candidates {
             let build = model(row)?;
@@ -254,7 +254,7 @@ impl Db {
         sqlx::query("UPDATE builds SET locks_duration_s = locks_duration_s + $1 WHERE id = $2")
             .bind(duration_s)
             .bind(buildid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -276,7 +276,7 @@ impl Db {
         .bind(source)
         .bind(buildid)
         .bind(name)
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await?;
         if updated.rows_affected() == 0 {
             sqlx::query("INSERT INTO build_properties (buildid, name, value, source) VALUES ($1, $2, $3, $4)")
@@ -284,7 +284,7 @@ impl Db {
                 .bind(name)
                 .bind(&json)
                 .bind(source)
-                .execute(self.pool())
+                .execute(&mut *self.conn().await?)
                 .await?;
         }
         Ok(())
@@ -300,7 +300,8 @@ impl Db {
         if properties.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         let existing: std::collections::HashSet<String> =
             sqlx::query("SELECT name FROM build_properties WHERE buildid = $1")
                 .bind(buildid)
@@ -362,7 +363,7 @@ impl Db {
         let rows =
             sqlx::query("SELECT name, value, source FROM build_properties WHERE buildid = $1")
                 .bind(buildid)
-                .fetch_all(self.pool())
+                .fetch_all(&mut *self.conn().await?)
                 .await?;
         let mut props = BTreeMap::new();
         for row in &rows {

@@ -51,7 +51,8 @@ impl Db {
         bs: NewBuildset,
     ) -> Result<(i64, BTreeMap<i64, i64>), DbError> {
         let _written = self.writing();
-        let mut tx = self.begin_write().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         let row = sqlx::query(
             "INSERT INTO buildsets (external_idstring, reason, submitted_at, complete, complete_at, results, parent_buildid, parent_relationship, rebuilt_buildid) \
              VALUES ($1, $2, $3, 0, NULL, -1, $4, $5, $6) RETURNING id",
@@ -122,7 +123,7 @@ impl Db {
             .bind(complete_at)
             .bind(results)
             .bind(bsid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         if done.rows_affected() == 0 {
             return Err(DbError::NotFound(format!("incomplete buildset {bsid}")));
@@ -156,7 +157,7 @@ impl Db {
     pub async fn get_buildset(&self, bsid: i64) -> Result<BuildSetModel, DbError> {
         let row = sqlx::query("SELECT * FROM buildsets WHERE id = $1")
             .bind(bsid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("buildset {bsid}")))?;
         self.buildset_model(&row).await
@@ -177,7 +178,7 @@ impl Db {
             Some(true) => "SELECT * FROM buildsets WHERE complete <> 0 ORDER BY id",
             Some(false) => "SELECT * FROM buildsets WHERE complete = 0 ORDER BY id",
         };
-        let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(sql).fetch_all(&mut *self.conn().await?).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             out.push(self.buildset_model(row).await?);
@@ -194,7 +195,7 @@ impl Db {
             "SELECT property_name, property_value FROM buildset_properties WHERE buildsetid = $1",
         )
         .bind(bsid)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut props = BTreeMap::new();
         for row in &rows {

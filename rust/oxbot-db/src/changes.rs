@@ -71,11 +71,12 @@ impl Db {
         .bind(&change.repository)
         .bind(&change.project)
         .bind(&change.codebase)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .map(|row| get_i64(&row, "changeid"))
         .transpose()?;
-        let mut tx = self.begin_write().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         let row = sqlx::query(
             "INSERT INTO changes (author, committer, comments, branch, revision, revlink, when_timestamp, category, repository, codebase, project, sourcestampid, parent_changeids) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING changeid",
@@ -119,7 +120,7 @@ impl Db {
         let changeid = get_i64(row, "changeid")?;
         let files = sqlx::query("SELECT filename FROM change_files WHERE changeid = $1")
             .bind(changeid)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(|r| get_str(r, "filename"))
@@ -129,7 +130,7 @@ impl Db {
             "SELECT property_name, property_value FROM change_properties WHERE changeid = $1",
         )
         .bind(changeid)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         {
             let pair: Value =
@@ -167,7 +168,7 @@ impl Db {
     pub async fn get_change(&self, changeid: i64) -> Result<ChangeModel, DbError> {
         let row = sqlx::query("SELECT * FROM changes WHERE changeid = $1")
             .bind(changeid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("change {changeid}")))?;
         self.change_model(&row).await
@@ -176,7 +177,7 @@ impl Db {
     /// Every change, oldest first.
     pub async fn get_changes(&self) -> Result<Vec<ChangeModel>, DbError> {
         let rows = sqlx::query("SELECT * FROM changes ORDER BY changeid")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -191,7 +192,7 @@ impl Db {
             "SELECT * FROM changes WHERE sourcestampid = $1 ORDER BY changeid DESC LIMIT 1",
         )
         .bind(ssid)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         match row {
             Some(row) => Ok(Some(self.change_model(&row).await?)),
@@ -260,18 +261,20 @@ impl Db {
                 .bind(name)
                 .bind(class_name)
         };
-        if let Some(row) = find().fetch_optional(self.pool()).await? {
+        if let Some(row) = find().fetch_optional(&mut *self.conn().await?).await? {
             return get_i64(&row, "id");
         }
         match sqlx::query("INSERT INTO objects (name, class_name) VALUES ($1, $2) RETURNING id")
             .bind(name)
             .bind(class_name)
-            .fetch_one(self.pool())
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(DbError::from)
         {
             Ok(row) => get_i64(&row, "id"),
-            Err(DbError::Conflict(_)) => get_i64(&find().fetch_one(self.pool()).await?, "id"),
+            Err(DbError::Conflict(_)) => {
+                get_i64(&find().fetch_one(&mut *self.conn().await?).await?, "id")
+            }
             Err(err) => Err(err),
         }
     }
@@ -282,7 +285,7 @@ impl Db {
             sqlx::query("SELECT value_json FROM object_state WHERE objectid = $1 AND name = $2")
                 .bind(objectid)
                 .bind(name)
-                .fetch_optional(self.pool())
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         row.map(|r| {
             let text = get_str(&r, "value_json")?;
@@ -300,7 +303,7 @@ impl Db {
         .bind(&json)
         .bind(objectid)
         .bind(name)
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await?;
         if updated.rows_affected() == 0 {
             sqlx::query(
@@ -309,7 +312,7 @@ impl Db {
             .bind(objectid)
             .bind(name)
             .bind(&json)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         }
         Ok(())

@@ -52,7 +52,7 @@ impl Db {
              LEFT JOIN changesource_masters m ON m.changesourceid = c.id WHERE c.id = $1",
         )
         .bind(changesourceid)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .ok_or_else(|| DbError::NotFound(format!("changesource {changesourceid}")))?;
         model(&row)
@@ -76,7 +76,7 @@ impl Db {
             query = query.bind(masterid);
         }
         query
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(model)

@@ -3,7 +3,7 @@
 //!
 //! # Design
 //!
-//! - **One code path.** Every query goes through one `sqlx::Any` pool with `$1` placeholders,
+//! - **One code path.** Every query goes through `sqlx::Any` connections with `$1` placeholders,
 //!   which both backends accept; booleans are stored as Buildbot stores them (0/1 integers),
 //!   times as epoch seconds (`i64`). The schema lives in `migrations/{sqlite,postgres}/`
 //!   (same versions in both, checked by a unit test), dumped from databases Buildbot 4.3
@@ -13,7 +13,8 @@
 //! - **URLs.** [`Db::connect`] takes Buildbot's SQLAlchemy-style URLs: `sqlite:///state.sqlite`
 //!   (relative to the master's basedir), `sqlite:////abs/path`, `sqlite://` (in memory),
 //!   `postgresql[+driver]://user@host[:port]/db`. SQLite runs with WAL, a 30 s busy timeout and
-//!   foreign keys on, in a pool of 4 (1 in memory); PostgreSQL in a pool of 8. SQLite's
+//!   foreign keys on, on at most 4 connections (1 in memory), kept without sqlx's pool
+//!   (see `connections`); PostgreSQL in an sqlx pool of 8. SQLite's
 //!   `synchronous` is `NORMAL` (Buildbot leaves SQLite's `FULL`): the WAL is synced at
 //!   checkpoints, not at every commit, which halves the time of a trivial build. The database
 //!   never corrupts; a crash of the whole machine (not of oxbot) may lose the last commits.
@@ -74,6 +75,7 @@ mod builds;
 mod buildsets;
 mod changes;
 mod changesources;
+mod connections;
 mod logs;
 mod masters;
 mod schedulers;
@@ -85,10 +87,11 @@ mod workers;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
-use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor as _, Row as _};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Connection as _, Executor as _, Row as _};
+
+use connections::{Conn, Connections};
 
 pub use builders::{BuilderModel, BuilderRegistration, ProjectModel};
 pub use buildrequests::{BuildRequestFilter, BuildRequestModel, ClaimedFilter};
@@ -135,17 +138,17 @@ impl From<sqlx::migrate::MigrateError> for DbError {
     }
 }
 
-/// Which database is behind the pool.
+/// Which database is behind the connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
 }
 
-/// A handle on the database; cloning it shares the pool.
+/// A handle on the database; cloning it shares the connections.
 #[derive(Debug, Clone)]
 pub struct Db {
-    pool: AnyPool,
+    connections: Arc<Connections>,
     backend: Backend,
     /// How many write functions of this handle (and its clones) have finished.
     writes: Arc<AtomicU64>,
@@ -201,34 +204,13 @@ impl Db {
     pub async fn connect(db_url: &str, basedir: &Path) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let (url, backend) = sqlx_url(db_url, basedir)?;
-        let memory = url == "sqlite::memory:";
-        let options = AnyPoolOptions::new()
-            .max_connections(match (backend, memory) {
-                (Backend::Sqlite, true) => 1,
-                (Backend::Sqlite, false) => 4,
-                (Backend::Postgres, _) => 8,
-            })
-            .acquire_timeout(Duration::from_secs(30))
-            // A SQLite connection is a file in this process: checking it with a round trip
-            // to its thread before each use only costs time. A PostgreSQL connection may
-            // have been dropped by the server, so it is checked.
-            .test_before_acquire(backend == Backend::Postgres)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 30000").await?;
-                        if !memory {
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        }
-                    }
-                    Ok(())
-                })
-            });
-        let pool = options.connect(&url).await?;
+        let connections = match backend {
+            Backend::Sqlite if url == "sqlite::memory:" => Connections::sqlite(&url, 1).await?,
+            Backend::Sqlite => Connections::sqlite(&url, 4).await?,
+            Backend::Postgres => Connections::postgres(&url, 8).await?,
+        };
         Ok(Db {
-            pool,
+            connections: Arc::new(connections),
             backend,
             writes: Arc::default(),
             log_compression: Arc::new(AtomicU8::new(LogCompression::Gz as u8)),
@@ -250,7 +232,7 @@ impl Db {
     /// Buildbot's alembic revision recorded in the database, if any.
     async fn alembic_revision(&self) -> Result<Option<String>, DbError> {
         match sqlx::query("SELECT version_num FROM alembic_version")
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
         {
             Ok(row) => row.map(|r| get_str(&r, "version_num")).transpose(),
@@ -263,7 +245,7 @@ impl Db {
     async fn applied_versions(&self) -> Result<Vec<i64>, DbError> {
         match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = $1")
             .bind(true)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
         {
             Ok(rows) => rows.iter().map(|r| get_i64(r, "version")).collect(),
@@ -281,14 +263,14 @@ impl Db {
         if self.alembic_revision().await?.as_deref() == Some(BUILDBOT_ALEMBIC_REVISION)
             && !self.applied_versions().await?.contains(&1)
         {
-            let mut conn = self.pool.acquire().await?;
+            let mut conn = self.conn().await?;
             conn.ensure_migrations_table(&migrator.table_name).await?;
             if let Some(first) = migrator.iter().find(|m| m.version == 1) {
                 conn.skip(&migrator.table_name, first).await?;
                 tracing::info!("adopted a database created by Buildbot 4.3");
             }
         }
-        migrator.run(&self.pool).await?;
+        migrator.run(&mut *self.conn().await?).await?;
         Ok(())
     }
 
@@ -305,8 +287,9 @@ impl Db {
             .any(|m| !applied.contains(&m.version)))
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
+    /// A connection to run statements on, waiting for one to be free.
+    pub(crate) async fn conn(&self) -> Result<Conn<'_>, sqlx::Error> {
+        self.connections.acquire().await
     }
 
     /// How many writes through this handle have finished. A reader that saw the count before
@@ -326,12 +309,13 @@ impl Db {
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads, then writes after another
     /// connection committed, fails with "database is locked" without waiting for the busy
     /// timeout.
-    pub(crate) async fn begin_write(
+    pub(crate) async fn begin_write<'c>(
         &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        conn: &'c mut AnyConnection,
+    ) -> Result<sqlx::Transaction<'c, sqlx::Any>, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => conn.begin().await,
         }
     }
 
@@ -339,13 +323,16 @@ impl Db {
     /// manage scratch databases.
     pub async fn execute_admin(&self, statement: &str) -> Result<(), DbError> {
         let _written = self.writing();
-        self.pool.execute(sqlx::AssertSqlSafe(statement)).await?;
+        self.conn()
+            .await?
+            .execute(sqlx::AssertSqlSafe(statement))
+            .await?;
         Ok(())
     }
 
-    /// Closes the pool (waits for connections to be returned).
+    /// Closes the connections (waits for those in use to be given back).
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.connections.close().await;
     }
 }
 
@@ -466,7 +453,7 @@ mod tests {
             ("steps.rs", include_str!("steps.rs")),
             ("workers.rs", include_str!("workers.rs")),
         ];
-        let writes = ["INSERT INTO", "UPDATE ", "DELETE FROM", "begin_write()"];
+        let writes = ["INSERT INTO", "UPDATE ", "DELETE FROM", "begin_write("];
         let mut uncounted = Vec::new();
         for (file, source) in sources {
             // Methods are the items indented by four spaces; a free helper that writes is

@@ -213,7 +213,7 @@ impl Db {
         .bind(slug)
         .bind(stepid)
         .bind(log_type)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         model(&row)
     }
@@ -239,7 +239,8 @@ impl Db {
             })
             .collect();
         let added: i64 = stored.iter().map(|(_, _, lines)| lines).sum();
-        let mut tx = self.begin_write().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         // The log's new line count first (in the same transaction), which gives the numbers
         // of the lines added.
         let row =
@@ -276,7 +277,7 @@ impl Db {
         let _written = self.writing();
         let row = sqlx::query("UPDATE logs SET complete = 1 WHERE id = $1 RETURNING *")
             .bind(logid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("log {logid}")))?;
         model(&row)
@@ -285,7 +286,7 @@ impl Db {
     pub async fn get_log(&self, logid: i64) -> Result<LogModel, DbError> {
         let row = sqlx::query("SELECT * FROM logs WHERE id = $1")
             .bind(logid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("log {logid}")))?;
         model(&row)
@@ -295,7 +296,7 @@ impl Db {
         let row = sqlx::query("SELECT * FROM logs WHERE stepid = $1 AND slug = $2")
             .bind(stepid)
             .bind(slug)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("log {slug} of step {stepid}")))?;
         model(&row)
@@ -305,7 +306,7 @@ impl Db {
     pub async fn get_logs(&self, stepid: i64) -> Result<Vec<LogModel>, DbError> {
         sqlx::query("SELECT * FROM logs WHERE stepid = $1 ORDER BY id")
             .bind(stepid)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(model)
@@ -326,7 +327,7 @@ impl Db {
         .bind(logid)
         .bind(first_line)
         .bind(last_line)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut out = String::new();
         for row in &rows {

@@ -56,7 +56,7 @@ impl Db {
         let hash = hash_columns(&[Some(name)]);
         if let Some(row) = sqlx::query("SELECT id FROM masters WHERE name_hash = $1")
             .bind(&hash)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
         {
             return get_i64(&row, "id");
@@ -67,7 +67,7 @@ impl Db {
         .bind(name)
         .bind(&hash)
         .bind(now())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         get_i64(&row, "id")
     }
@@ -82,7 +82,7 @@ impl Db {
         }
         let Some(row) = sqlx::query("SELECT active FROM masters WHERE id = $1")
             .bind(masterid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
         else {
             return Ok(false);
@@ -90,7 +90,7 @@ impl Db {
         sqlx::query("UPDATE masters SET active = 1, last_active = $1 WHERE id = $2")
             .bind(now())
             .bind(masterid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(get_i64(&row, "active")? == 0)
     }
@@ -101,7 +101,7 @@ impl Db {
         let _written = self.writing();
         let was_active = match sqlx::query("SELECT active FROM masters WHERE id = $1")
             .bind(masterid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
         {
             Some(row) => get_i64(&row, "active")? != 0,
@@ -109,7 +109,7 @@ impl Db {
         };
         sqlx::query("UPDATE masters SET active = 0 WHERE id = $1")
             .bind(masterid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         let mut done = self.master_housekeeping(masterid).await?;
         done.deactivated = was_active;
@@ -147,7 +147,7 @@ impl Db {
         let ids = |sql: &'static str, column: &'static str| async move {
             sqlx::query(sql)
                 .bind(masterid)
-                .fetch_all(self.pool())
+                .fetch_all(&mut *self.conn().await?)
                 .await?
                 .iter()
                 .map(|row| get_i64(row, column))
@@ -173,7 +173,7 @@ impl Db {
                 "DELETE FROM {table} WHERE masterid = $1"
             )))
             .bind(masterid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         }
         let unfinished_steps = "SELECT s.id AS id FROM steps s JOIN builds b ON b.id = s.buildid \
@@ -213,7 +213,7 @@ impl Db {
     pub async fn get_master(&self, masterid: i64) -> Result<MasterModel, DbError> {
         let row = sqlx::query("SELECT * FROM masters WHERE id = $1")
             .bind(masterid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("master {masterid}")))?;
         model(&row)
@@ -221,7 +221,7 @@ impl Db {
 
     pub async fn get_masters(&self) -> Result<Vec<MasterModel>, DbError> {
         sqlx::query("SELECT * FROM masters ORDER BY id")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(model)

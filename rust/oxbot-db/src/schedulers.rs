@@ -70,7 +70,7 @@ impl Db {
                 "DELETE FROM {table} WHERE {column} = $1"
             )))
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
             return Ok(());
         };
@@ -79,7 +79,7 @@ impl Db {
         )))
         .bind(id)
         .bind(masterid)
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(DbError::from);
         match inserted {
@@ -90,7 +90,7 @@ impl Db {
                      JOIN masters m ON m.id = t.masterid WHERE t.{column} = $1"
                 )))
                 .bind(id)
-                .fetch_one(self.pool())
+                .fetch_one(&mut *self.conn().await?)
                 .await?;
                 if get_i64(&row, "masterid")? == masterid {
                     Ok(())
@@ -122,7 +122,7 @@ impl Db {
         sqlx::query("UPDATE schedulers SET enabled = $1 WHERE id = $2")
             .bind(i64::from(enabled))
             .bind(schedulerid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -133,7 +133,7 @@ impl Db {
              FROM schedulers s LEFT JOIN scheduler_masters m ON m.schedulerid = s.id WHERE s.id = $1",
         )
         .bind(schedulerid)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .ok_or_else(|| DbError::NotFound(format!("scheduler {schedulerid}")))?;
         model(&row)
@@ -162,7 +162,7 @@ impl Db {
             query = query.bind(masterid);
         }
         query
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(model)
@@ -177,7 +177,8 @@ impl Db {
         classifications: &BTreeMap<i64, bool>,
     ) -> Result<(), DbError> {
         let _written = self.writing();
-        let mut tx = self.begin_write().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         for (changeid, important) in classifications {
             let updated = sqlx::query(
                 "UPDATE scheduler_changes SET important = $1 WHERE schedulerid = $2 AND changeid = $3",
@@ -215,7 +216,7 @@ impl Db {
         )
         .bind(schedulerid)
         .bind(less_than)
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -227,7 +228,7 @@ impl Db {
     ) -> Result<BTreeMap<i64, bool>, DbError> {
         sqlx::query("SELECT changeid, important FROM scheduler_changes WHERE schedulerid = $1")
             .bind(schedulerid)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(|row| {

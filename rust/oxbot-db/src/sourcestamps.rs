@@ -72,7 +72,7 @@ impl Db {
                 .bind(&patch.author)
                 .bind(&patch.comment)
                 .bind(patch.subdir.as_deref())
-                .fetch_one(self.pool())
+                .fetch_one(&mut *self.conn().await?)
                 .await?;
                 Some(get_i64(&row, "id")?)
             }
@@ -102,7 +102,7 @@ impl Db {
         .bind(&ss.codebase)
         .bind(&ss.project)
         .bind(now())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(DbError::from);
         match inserted {
@@ -119,7 +119,7 @@ impl Db {
     async fn sourcestamp_id_by_hash(&self, hash: &str) -> Result<Option<i64>, DbError> {
         sqlx::query("SELECT id FROM sourcestamps WHERE ss_hash = $1")
             .bind(hash)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .map(|row| get_i64(&row, "id"))
             .transpose()
@@ -128,7 +128,7 @@ impl Db {
     pub async fn get_sourcestamp(&self, ssid: i64) -> Result<SourceStampModel, DbError> {
         let row = sqlx::query("SELECT * FROM sourcestamps WHERE id = $1")
             .bind(ssid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("sourcestamp {ssid}")))?;
         self.sourcestamp_model(&row).await
@@ -137,7 +137,7 @@ impl Db {
     /// Every source stamp, by id.
     pub async fn get_sourcestamps(&self) -> Result<Vec<SourceStampModel>, DbError> {
         let rows = sqlx::query("SELECT * FROM sourcestamps ORDER BY id")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         self.sourcestamp_models(&rows).await
     }
@@ -153,7 +153,7 @@ impl Db {
              WHERE b.id = $1 ORDER BY ss.id",
         )
         .bind(buildid)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         self.sourcestamp_models(&rows).await
     }
@@ -171,7 +171,7 @@ impl Db {
             Some(patchid) => {
                 let patch = sqlx::query("SELECT * FROM patches WHERE id = $1")
                     .bind(patchid)
-                    .fetch_one(self.pool())
+                    .fetch_one(&mut *self.conn().await?)
                     .await?;
                 let body = base64::engine::general_purpose::STANDARD
                     .decode(get_str(&patch, "patch_base64")?)
@@ -212,7 +212,7 @@ impl Db {
              WHERE bs.buildsetid = $1 ORDER BY ss.id",
         )
         .bind(bsid)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let found = self.sourcestamp_models(&rows).await?;
         // A buildset is written with its source stamps in one transaction: one seen without

@@ -57,7 +57,7 @@ impl Db {
         let mut names = Vec::new();
         for row in sqlx::query("SELECT number, name FROM steps WHERE buildid = $1")
             .bind(buildid)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
         {
             number = number.max(get_i64(&row, "number")? + 1);
@@ -80,7 +80,7 @@ impl Db {
         .bind(buildid)
         .bind(state_string)
         .bind("[]")
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         model(&row)
     }
@@ -96,7 +96,7 @@ impl Db {
         let row = sqlx::query("UPDATE steps SET locks_acquired_at = $1 WHERE id = $2 RETURNING *")
             .bind(at)
             .bind(stepid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?;
         updated(row, stepid)
     }
@@ -114,7 +114,7 @@ impl Db {
         )
         .bind(at)
         .bind(stepid)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         updated(row, stepid)
     }
@@ -134,7 +134,7 @@ impl Db {
         let row = sqlx::query(sql)
             .bind(started_at)
             .bind(stepid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?;
         updated(row, stepid)
     }
@@ -148,7 +148,7 @@ impl Db {
         let row = sqlx::query("UPDATE steps SET state_string = $1 WHERE id = $2 RETURNING *")
             .bind(state_string)
             .bind(stepid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?;
         updated(row, stepid)
     }
@@ -167,7 +167,7 @@ impl Db {
         .bind(results)
         .bind(i64::from(hidden))
         .bind(stepid)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         updated(row, stepid)
     }
@@ -184,7 +184,7 @@ impl Db {
         sqlx::query("UPDATE steps SET urls_json = $1 WHERE id = $2")
             .bind(Value::Array(urls).to_string())
             .bind(stepid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -192,7 +192,7 @@ impl Db {
     pub async fn get_step(&self, stepid: i64) -> Result<StepModel, DbError> {
         let row = sqlx::query("SELECT * FROM steps WHERE id = $1")
             .bind(stepid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("step {stepid}")))?;
         model(&row)
@@ -206,7 +206,7 @@ impl Db {
         let row = sqlx::query("SELECT * FROM steps WHERE buildid = $1 AND number = $2")
             .bind(buildid)
             .bind(number)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("step {number} of build {buildid}")))?;
         model(&row)
@@ -216,7 +216,7 @@ impl Db {
         let row = sqlx::query("SELECT * FROM steps WHERE buildid = $1 AND name = $2")
             .bind(buildid)
             .bind(name)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("step {name} of build {buildid}")))?;
         model(&row)
@@ -226,7 +226,7 @@ impl Db {
     pub async fn get_steps(&self, buildid: i64) -> Result<Vec<StepModel>, DbError> {
         sqlx::query("SELECT * FROM steps WHERE buildid = $1 ORDER BY number")
             .bind(buildid)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(model)

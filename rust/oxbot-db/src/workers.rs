@@ -38,7 +38,7 @@ impl Db {
         let _written = self.writing();
         if let Some(row) = sqlx::query("SELECT id FROM workers WHERE name = $1")
             .bind(name)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
         {
             return get_i64(&row, "id");
@@ -48,7 +48,7 @@ impl Db {
         )
         .bind(name)
         .bind("{}")
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         get_i64(&row, "id")
     }
@@ -64,17 +64,17 @@ impl Db {
         sqlx::query("DELETE FROM connected_workers WHERE masterid = $1 AND workerid = $2")
             .bind(masterid)
             .bind(workerid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         sqlx::query("INSERT INTO connected_workers (masterid, workerid) VALUES ($1, $2)")
             .bind(masterid)
             .bind(workerid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         sqlx::query("UPDATE workers SET info = $1 WHERE id = $2")
             .bind(info.to_string())
             .bind(workerid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -84,7 +84,7 @@ impl Db {
         sqlx::query("DELETE FROM connected_workers WHERE masterid = $1 AND workerid = $2")
             .bind(masterid)
             .bind(workerid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -98,7 +98,8 @@ impl Db {
         builderids: &[i64],
     ) -> Result<(), DbError> {
         let _written = self.writing();
-        let mut tx = self.begin_write().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_write(&mut conn).await?;
         let mut running = std::collections::HashMap::new();
         for row in sqlx::query("SELECT id, builderid FROM builder_masters WHERE masterid = $1")
             .bind(masterid)
@@ -156,7 +157,7 @@ impl Db {
             .bind(i64::from(paused))
             .bind(pause_reason)
             .bind(workerid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -167,7 +168,7 @@ impl Db {
         sqlx::query("UPDATE workers SET graceful = $1 WHERE id = $2")
             .bind(i64::from(graceful))
             .bind(workerid)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -178,7 +179,7 @@ impl Db {
             "DELETE FROM configured_workers WHERE buildermasterid IN (SELECT id FROM builder_masters WHERE masterid = $1)",
         )
         .bind(masterid)
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -194,7 +195,7 @@ impl Db {
         )
         .bind(id)
         .bind(filter.masterid)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(|r| get_i64(r, "masterid"))
@@ -207,7 +208,7 @@ impl Db {
         .bind(id)
         .bind(filter.masterid)
         .bind(filter.builderid)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(|r| Ok((get_i64(r, "builderid")?, get_i64(r, "masterid")?)))
@@ -227,7 +228,7 @@ impl Db {
     pub async fn get_worker(&self, workerid: i64) -> Result<WorkerModel, DbError> {
         let row = sqlx::query("SELECT * FROM workers WHERE id = $1")
             .bind(workerid)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("worker {workerid}")))?;
         self.worker_model(&row, &WorkerFilter::default()).await
@@ -236,7 +237,7 @@ impl Db {
     pub async fn get_worker_by_name(&self, name: &str) -> Result<WorkerModel, DbError> {
         let row = sqlx::query("SELECT * FROM workers WHERE name = $1")
             .bind(name)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| DbError::NotFound(format!("worker {name}")))?;
         self.worker_model(&row, &WorkerFilter::default()).await
@@ -281,7 +282,7 @@ impl Db {
         for value in values {
             query = query.bind(value);
         }
-        let rows = query.fetch_all(self.pool()).await?;
+        let rows = query.fetch_all(&mut *self.conn().await?).await?;
         let mut workers = Vec::with_capacity(rows.len());
         for row in &rows {
             workers.push(self.worker_model(row, filter).await?);
