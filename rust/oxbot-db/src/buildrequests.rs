@@ -4,7 +4,7 @@
 
 use sqlx::any::AnyRow;
 
-use sqlx::AssertSqlSafe;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{Db, DbError, get_i64, get_opt_i64, now};
 
@@ -72,6 +72,63 @@ pub struct BuildRequestFilter {
 }
 
 /// `$first, $first+1, ...` for an `IN (...)` list of `n` values.
+/// How many requests one `UPDATE` completes at most.
+const COMPLETE_BATCH: usize = 100;
+
+/// Claims requests for `masterid` (Buildbot's `AlreadyClaimedError` as a conflict).
+async fn insert_claims(
+    conn: &mut AnyConnection,
+    brids: &[i64],
+    masterid: i64,
+    claimed_at: i64,
+) -> Result<(), DbError> {
+    for brid in brids {
+        sqlx::query(
+            "INSERT INTO buildrequest_claims (brid, masterid, claimed_at) VALUES ($1, $2, $3)",
+        )
+        .bind(*brid)
+        .bind(masterid)
+        .bind(claimed_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match DbError::from(e) {
+            DbError::Conflict(_) => {
+                DbError::Conflict(format!("buildrequest {brid} is already claimed"))
+            }
+            other => other,
+        })?;
+    }
+    Ok(())
+}
+
+/// Completes requests (at most [`COMPLETE_BATCH`]) in one statement; a conflict if one of them
+/// was complete already.
+async fn mark_complete(
+    conn: &mut AnyConnection,
+    brids: &[i64],
+    results: i64,
+    complete_at: i64,
+) -> Result<(), DbError> {
+    let sql = format!(
+        "UPDATE buildrequests SET complete = 1, results = $1, complete_at = $2 WHERE complete <> 1 AND id IN ({})",
+        placeholders(3, brids.len())
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql))
+        .bind(results)
+        .bind(complete_at);
+    for brid in brids {
+        query = query.bind(*brid);
+    }
+    let done = query.execute(&mut *conn).await?.rows_affected();
+    if done != brids.len() as u64 {
+        return Err(DbError::Conflict(format!(
+            "tried to complete {} buildrequests, but only completed {done}",
+            brids.len()
+        )));
+    }
+    Ok(())
+}
+
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
@@ -236,23 +293,12 @@ impl Db {
     ) -> Result<(), DbError> {
         let _written = self.writing();
         let mut conn = self.conn().await?;
-        let mut tx = self.begin_write(&mut conn).await?;
-        for brid in brids {
-            sqlx::query(
-                "INSERT INTO buildrequest_claims (brid, masterid, claimed_at) VALUES ($1, $2, $3)",
-            )
-            .bind(*brid)
-            .bind(masterid)
-            .bind(claimed_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match DbError::from(e) {
-                DbError::Conflict(_) => {
-                    DbError::Conflict(format!("buildrequest {brid} is already claimed"))
-                }
-                other => other,
-            })?;
+        // One claim is one statement, atomic alone; several are taken all or none.
+        if let [_] = brids {
+            return insert_claims(&mut conn, brids, masterid, claimed_at).await;
         }
+        let mut tx = self.begin_write(&mut conn).await?;
+        insert_claims(&mut tx, brids, masterid, claimed_at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -309,25 +355,13 @@ impl Db {
             return Ok(());
         }
         let mut conn = self.conn().await?;
+        // Up to 100 requests are one statement, atomic alone.
+        if brids.len() <= COMPLETE_BATCH {
+            return mark_complete(&mut conn, brids, results, complete_at).await;
+        }
         let mut tx = self.begin_write(&mut conn).await?;
-        for batch in brids.chunks(100) {
-            let sql = format!(
-                "UPDATE buildrequests SET complete = 1, results = $1, complete_at = $2 WHERE complete <> 1 AND id IN ({})",
-                placeholders(3, batch.len())
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql))
-                .bind(results)
-                .bind(complete_at);
-            for brid in batch {
-                query = query.bind(*brid);
-            }
-            let done = query.execute(&mut *tx).await?.rows_affected();
-            if done != batch.len() as u64 {
-                return Err(DbError::Conflict(format!(
-                    "tried to complete {} buildrequests, but only completed {done}",
-                    batch.len()
-                )));
-            }
+        for batch in brids.chunks(COMPLETE_BATCH) {
+            mark_complete(&mut tx, batch, results, complete_at).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -109,14 +109,21 @@ impl Db {
         updated(row, buildid)
     }
 
-    /// Finishes a build; returns it as it now is.
-    pub async fn finish_build(&self, buildid: i64, results: i64) -> Result<BuildModel, DbError> {
+    /// Finishes a build, with `state_string` its final description when given (Buildbot's
+    /// `setBuildStateString` then `finishBuild`, in one statement); returns it as it now is.
+    pub async fn finish_build(
+        &self,
+        buildid: i64,
+        results: i64,
+        state_string: Option<&str>,
+    ) -> Result<BuildModel, DbError> {
         let _written = self.writing();
         let row = sqlx::query(
-            "UPDATE builds SET results = $1, complete_at = $2 WHERE id = $3 RETURNING *",
+            "UPDATE builds SET results = $1, complete_at = $2, state_string = COALESCE($3, state_string) WHERE id = $4 RETURNING *",
         )
         .bind(results)
         .bind(now())
+        .bind(state_string)
         .bind(buildid)
         .fetch_optional(&mut *self.conn().await?)
         .await?;

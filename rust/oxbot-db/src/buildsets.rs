@@ -111,24 +111,22 @@ impl Db {
         Ok((bsid, brids))
     }
 
-    /// Marks a buildset complete with its results.
+    /// Marks a buildset complete with its results; returns it as it now is.
     pub async fn complete_buildset(
         &self,
         bsid: i64,
         results: i64,
         complete_at: i64,
-    ) -> Result<(), DbError> {
+    ) -> Result<BuildSetModel, DbError> {
         let _written = self.writing();
-        let done = sqlx::query("UPDATE buildsets SET complete = 1, complete_at = $1, results = $2 WHERE id = $3 AND complete = 0")
+        let row = sqlx::query("UPDATE buildsets SET complete = 1, complete_at = $1, results = $2 WHERE id = $3 AND complete = 0 RETURNING *")
             .bind(complete_at)
             .bind(results)
             .bind(bsid)
-            .execute(&mut *self.conn().await?)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(DbError::NotFound(format!("incomplete buildset {bsid}")));
-        }
-        Ok(())
+            .fetch_optional(&mut *self.conn().await?)
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("incomplete buildset {bsid}")))?;
+        self.buildset_model(&row).await
     }
 
     async fn buildset_model(&self, row: &AnyRow) -> Result<BuildSetModel, DbError> {

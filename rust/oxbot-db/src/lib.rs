@@ -59,8 +59,9 @@
 //!   `add_build_locks_duration`, `get_build`, `get_build_by_number`, `get_builds`,
 //!   `get_builds_where(`[`BuildFilter`]`)`, `get_builds_for_change`,
 //!   `get_prev_successful_build`, `set_build_property`, `get_build_properties`.
-//! - steps: `add_step` (names de-duplicated `_1`, `_2`...), `start_step`,
-//!   `set_step_state_string`, `finish_step`, `add_step_url`, `get_step`,
+//! - steps: `add_step` (names de-duplicated `_1`, `_2`...), `add_started_step`, `start_step`,
+//!   `set_step_running_without_locks`, `set_step_state_string`, `finish_step` (with its
+//!   final state string), `add_step_url`, `get_step`,
 //!   `get_step_by_number`, `get_step_by_name`, `get_steps`.
 //! - logs: `add_log`, `append_log` (chunks of whole lines, at most 64 KiB, stored
 //!   uncompressed), `finish_log`, `get_log`, `get_log_by_slug`, `get_logs`, `get_log_lines`

@@ -194,10 +194,10 @@ impl Db {
             self.finish_log(*logid).await?;
         }
         for stepid in &done.finished_stepids {
-            self.finish_step(*stepid, RETRY, false).await?;
+            self.finish_step(*stepid, RETRY, false, None).await?;
         }
         for buildid in &done.finished_buildids {
-            self.finish_build(*buildid, RETRY).await?;
+            self.finish_build(*buildid, RETRY, None).await?;
         }
         done.unclaimed_brids = ids(
             "SELECT c.brid AS brid FROM buildrequest_claims c JOIN buildrequests br ON br.id = c.brid \

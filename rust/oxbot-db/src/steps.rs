@@ -22,6 +22,13 @@ pub struct StepModel {
     pub hidden: bool,
 }
 
+/// When a step added by [`Db::add_started_step`] starts.
+#[derive(Debug, Clone, Copy)]
+struct StepStart {
+    at: i64,
+    locks_acquired: bool,
+}
+
 /// The row an `UPDATE steps ... RETURNING *` gave back, as a step; `NotFound` without one.
 fn updated(row: Option<AnyRow>, stepid: i64) -> Result<StepModel, DbError> {
     model(&row.ok_or_else(|| DbError::NotFound(format!("step {stepid}")))?)
@@ -52,17 +59,49 @@ impl Db {
         name: &str,
         state_string: &str,
     ) -> Result<StepModel, DbError> {
-        let _written = self.writing();
-        let mut number = 0;
-        let mut names = Vec::new();
-        for row in sqlx::query("SELECT number, name FROM steps WHERE buildid = $1")
+        self.insert_step(buildid, name, state_string, None).await
+    }
+
+    /// [`Db::add_step`] of a step that starts at once (Buildbot's `addStep` then `startStep`,
+    /// in one statement); with `locks_acquired`, it has its locks from its start.
+    pub async fn add_started_step(
+        &self,
+        buildid: i64,
+        name: &str,
+        state_string: &str,
+        started_at: i64,
+        locks_acquired: bool,
+    ) -> Result<StepModel, DbError> {
+        let start = StepStart {
+            at: started_at,
+            locks_acquired,
+        };
+        self.insert_step(buildid, name, state_string, Some(start))
+            .await
+    }
+
+    async fn insert_step(
+        &self,
+        buildid: i64,
+        name: &str,
+        state_string: &str,
+        start: Option<StepStart>,
+    ) -> Result<StepModel, DbError> {
+        // Most names are new in their build: tried as they are first.
+        match self
+            .insert_named_step(buildid, name, state_string, start)
+            .await
+        {
+            Err(DbError::Conflict(_)) => {}
+            inserted => return inserted,
+        }
+        let names = sqlx::query("SELECT name FROM steps WHERE buildid = $1")
             .bind(buildid)
             .fetch_all(&mut *self.conn().await?)
             .await?
-        {
-            number = number.max(get_i64(&row, "number")? + 1);
-            names.push(get_str(&row, "name")?);
-        }
+            .iter()
+            .map(|row| get_str(row, "name"))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut unique = name.to_owned();
         let mut suffix = 1;
         while names.contains(&unique) {
@@ -71,13 +110,27 @@ impl Db {
             unique = format!("{keep}{tail}");
             suffix += 1;
         }
+        self.insert_named_step(buildid, &unique, state_string, start)
+            .await
+    }
+
+    /// Inserts a step with the next number of its build; a conflict if the name is taken.
+    async fn insert_named_step(
+        &self,
+        buildid: i64,
+        name: &str,
+        state_string: &str,
+        start: Option<StepStart>,
+    ) -> Result<StepModel, DbError> {
+        let _written = self.writing();
         let row = sqlx::query(
             "INSERT INTO steps (number, name, buildid, started_at, locks_acquired_at, complete_at, state_string, results, urls_json, hidden) \
-             VALUES ($1, $2, $3, NULL, NULL, NULL, $4, NULL, $5, 0) RETURNING *",
+             SELECT COALESCE(MAX(number) + 1, 0), $1, $2, $3, $4, NULL, $5, NULL, $6, 0 FROM steps WHERE buildid = $2 RETURNING *",
         )
-        .bind(number)
-        .bind(&unique)
+        .bind(name)
         .bind(buildid)
+        .bind(start.map(|s| s.at))
+        .bind(start.filter(|s| s.locks_acquired).map(|s| s.at))
         .bind(state_string)
         .bind("[]")
         .fetch_one(&mut *self.conn().await?)
@@ -102,17 +155,19 @@ impl Db {
     }
 
     /// A step that needs no locks got them when it started (or at `at` when it has not
-    /// started); returns the step as it now is.
-    pub async fn set_step_locks_acquired_at_start(
+    /// started), and now runs, described by `state_string`; returns the step as it now is.
+    pub async fn set_step_running_without_locks(
         &self,
         stepid: i64,
+        state_string: &str,
         at: i64,
     ) -> Result<StepModel, DbError> {
         let _written = self.writing();
         let row = sqlx::query(
-            "UPDATE steps SET locks_acquired_at = COALESCE(started_at, $1) WHERE id = $2 RETURNING *",
+            "UPDATE steps SET locks_acquired_at = COALESCE(started_at, $1), state_string = $2 WHERE id = $3 RETURNING *",
         )
         .bind(at)
+        .bind(state_string)
         .bind(stepid)
         .fetch_optional(&mut *self.conn().await?)
         .await?;
@@ -153,19 +208,23 @@ impl Db {
         updated(row, stepid)
     }
 
+    /// Finishes a step; with `state_string`, its final description too (Buildbot's
+    /// `setStepStateString` then `finishStep`, in one statement).
     pub async fn finish_step(
         &self,
         stepid: i64,
         results: i64,
         hidden: bool,
+        state_string: Option<&str>,
     ) -> Result<StepModel, DbError> {
         let _written = self.writing();
         let row = sqlx::query(
-            "UPDATE steps SET complete_at = $1, results = $2, hidden = $3 WHERE id = $4 RETURNING *",
+            "UPDATE steps SET complete_at = $1, results = $2, hidden = $3, state_string = COALESCE($4, state_string) WHERE id = $5 RETURNING *",
         )
         .bind(now())
         .bind(results)
         .bind(i64::from(hidden))
+        .bind(state_string)
         .bind(stepid)
         .fetch_optional(&mut *self.conn().await?)
         .await?;

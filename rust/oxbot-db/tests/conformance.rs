@@ -190,21 +190,71 @@ async fn story(db: &Db) {
     assert_eq!(db.get_log_lines(logid, 1, 1).await.unwrap(), "osecond\n");
 
     db.set_step_state_string(stepid, "done").await.unwrap();
-    db.finish_step(stepid, 0, false).await.unwrap();
+    db.finish_step(stepid, 0, false, None).await.unwrap();
     let step = db.get_step(stepid).await.unwrap();
     assert_eq!(
         (
             step.results,
             step.locks_acquired_at,
-            step.urls[0]["name"].clone()
+            step.urls[0]["name"].clone(),
+            step.state_string.as_str()
         ),
-        (Some(0), Some(10), json!("report"))
+        (Some(0), Some(10), json!("report"), "done")
     );
 
-    db.set_build_state_string(buildid, "build successful")
+    // Added and started in one statement: numbered after the others, named apart from them.
+    let third = db
+        .add_started_step(buildid, "shell", "pending", 20, false)
         .await
         .unwrap();
-    db.finish_build(buildid, 0).await.unwrap();
+    assert_eq!(
+        (
+            third.number,
+            third.name.as_str(),
+            third.started_at,
+            third.locks_acquired_at
+        ),
+        (2, "shell_2", Some(20), None)
+    );
+    let running = db
+        .set_step_running_without_locks(third.id, "running", 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        (running.locks_acquired_at, running.state_string.as_str()),
+        (Some(20), "running")
+    );
+    let finished = db
+        .finish_step(third.id, 2, true, Some("failed"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            finished.results,
+            finished.hidden,
+            finished.state_string.as_str()
+        ),
+        (Some(2), true, "failed")
+    );
+    let fourth = db
+        .add_started_step(buildid, "upload", "pending", 40, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            fourth.number,
+            fourth.name.as_str(),
+            fourth.locks_acquired_at
+        ),
+        (3, "upload", Some(40))
+    );
+
+    db.set_build_state_string(buildid, "building")
+        .await
+        .unwrap();
+    db.finish_build(buildid, 0, Some("build successful"))
+        .await
+        .unwrap();
     db.complete_build_requests(&[brid], 0, 200).await.unwrap();
     db.complete_buildset(bsid, 0, 200).await.unwrap();
     assert!(db.get_buildset(bsid).await.unwrap().complete);
@@ -409,7 +459,7 @@ async fn more(db: &Db) {
         let buildid = db.add_build(b2, brid, w, m2, "building").await.unwrap().id;
         builds.push((buildid, brid));
     }
-    db.finish_build(builds[0].0, 0).await.unwrap();
+    db.finish_build(builds[0].0, 0, None).await.unwrap();
     db.complete_build_requests(&[builds[0].1], 0, 20)
         .await
         .unwrap();

@@ -89,10 +89,9 @@ async fn cancel_completes_an_unclaimed_request_and_its_buildset() {
 
     // Its build ends cancelled: the buildset completes with the worst results.
     updates
-        .complete_build_requests(&[other], oxbot_core::Results::Success)
+        .complete_build_request(other, bsid, oxbot_core::Results::Success)
         .await
         .unwrap();
-    updates.maybe_complete_buildset(bsid).await.unwrap();
     let buildset = db.get_buildset(bsid).await.unwrap();
     assert_eq!((buildset.complete, buildset.results), (true, Some(6)));
     assert_eq!(

@@ -64,7 +64,7 @@ async fn a_write_is_seen_by_the_next_get() {
     assert_eq!(before["builds"][0]["complete"], false);
     assert_eq!(get(&app, &path).await.json(), before);
 
-    db.finish_build(build2, 2).await.unwrap();
+    db.finish_build(build2, 2, None).await.unwrap();
     let after = get(&app, &path).await.json();
     assert_eq!(after["builds"][0]["complete"], true);
     assert_eq!(after["builds"][0]["results"], 2);

@@ -3,7 +3,7 @@
 //! engine writes state.
 
 use oxbot_core::Results;
-use oxbot_db::{BuildModel, Db, DbError, LogModel, NewBuildset, StepModel, now};
+use oxbot_db::{BuildModel, BuildRequestModel, Db, DbError, LogModel, NewBuildset, StepModel, now};
 use serde_json::{Map, Value, json};
 
 use crate::data::api::resources;
@@ -103,8 +103,18 @@ impl Updates {
     /// Publishes a build request event under Buildbot's three keys.
     async fn publish_build_request(&self, brid: i64, event: &str) -> Result<(), DbError> {
         let request = self.db.get_build_request(brid).await?;
-        let body = resources::buildrequest(&request);
-        let (bsid, builderid) = (request.buildsetid, request.builderid);
+        self.publish_build_request_model(&request, event);
+        Ok(())
+    }
+
+    /// [`Updates::publish_build_request`] of a request already read.
+    fn publish_build_request_model(&self, request: &BuildRequestModel, event: &str) {
+        let body = resources::buildrequest(request);
+        let (brid, bsid, builderid) = (
+            request.buildrequestid,
+            request.buildsetid,
+            request.builderid,
+        );
         self.mq.publish(
             key(&[
                 &"buildsets",
@@ -123,7 +133,6 @@ impl Updates {
             key(&[&"builders", &builderid, &"buildrequests", &brid, &event]),
             body,
         );
-        Ok(())
     }
 
     async fn publish_buildset(&self, bsid: i64, event: &str) -> Result<(), DbError> {
@@ -170,8 +179,43 @@ impl Updates {
         Ok(())
     }
 
-    pub async fn finish_build(&self, buildid: i64, results: Results) -> Result<(), DbError> {
-        let build = self.db.finish_build(buildid, results.code()).await?;
+    /// Successive states of a build that nothing happens between (`starting`, `preparing
+    /// worker`, `pinging worker` for a worker that needs no preparing): written once, the
+    /// last, and announced one by one as Buildbot announces them.
+    pub async fn set_build_state_strings(
+        &self,
+        buildid: i64,
+        states: &[&str],
+    ) -> Result<(), DbError> {
+        let Some(last) = states.last() else {
+            return Ok(());
+        };
+        let mut build = self.db.set_build_state_string(buildid, last).await?;
+        for state in states {
+            (*state).clone_into(&mut build.state_string);
+            self.publish_build_model(&build, "update");
+        }
+        Ok(())
+    }
+
+    /// Finishes a build described by `state` (Buildbot's `setBuildStateString` then
+    /// `finishBuild`: one write, both events).
+    pub async fn finish_build(
+        &self,
+        buildid: i64,
+        results: Results,
+        state: &str,
+    ) -> Result<(), DbError> {
+        let build = self
+            .db
+            .finish_build(buildid, results.code(), Some(state))
+            .await?;
+        let described = BuildModel {
+            complete_at: None,
+            results: None,
+            ..build.clone()
+        };
+        self.publish_build_model(&described, "update");
         self.publish_build_model(&build, "finished");
         Ok(())
     }
@@ -216,6 +260,27 @@ impl Updates {
         Ok((step.id, step.number, step.name))
     }
 
+    /// [`Updates::add_step`] then [`Updates::start_step`], in one write.
+    pub async fn add_started_step(
+        &self,
+        buildid: i64,
+        name: &str,
+        locks_acquired: bool,
+    ) -> Result<(i64, i64, String), DbError> {
+        let step = self
+            .db
+            .add_started_step(buildid, name, "pending", now(), locks_acquired)
+            .await?;
+        let added = StepModel {
+            started_at: None,
+            locks_acquired_at: None,
+            ..step.clone()
+        };
+        self.publish_step_model(&added, "new");
+        self.publish_step_model(&step, "started");
+        Ok((step.id, step.number, step.name))
+    }
+
     pub async fn start_step(&self, stepid: i64, locks_acquired: bool) -> Result<(), DbError> {
         let step = self.db.start_step(stepid, now(), locks_acquired).await?;
         self.publish_step_model(&step, "started");
@@ -235,12 +300,16 @@ impl Updates {
         self.publish_build(buildid, "updated").await
     }
 
-    /// A step that needs no locks has them when it starts (Buildbot's
-    /// `set_step_locks_acquired_at(stepid, started_at)`).
-    pub async fn set_step_locks_acquired_at_start(&self, stepid: i64) -> Result<(), DbError> {
+    /// A step that needs no locks has them from its start (Buildbot's
+    /// `set_step_locks_acquired_at(stepid, started_at)`) and now runs, described by `state`.
+    pub async fn set_step_running_without_locks(
+        &self,
+        stepid: i64,
+        state: &str,
+    ) -> Result<(), DbError> {
         let step = self
             .db
-            .set_step_locks_acquired_at_start(stepid, now())
+            .set_step_running_without_locks(stepid, state, now())
             .await?;
         self.publish_step_model(&step, "updated");
         Ok(())
@@ -258,7 +327,34 @@ impl Updates {
         results: Results,
         hidden: bool,
     ) -> Result<(), DbError> {
-        let step = self.db.finish_step(stepid, results.code(), hidden).await?;
+        let step = self
+            .db
+            .finish_step(stepid, results.code(), hidden, None)
+            .await?;
+        self.publish_step_model(&step, "finished");
+        Ok(())
+    }
+
+    /// Finishes a step described by `state` (Buildbot's `setStepStateString` then
+    /// `finishStep`: one write, both events).
+    pub async fn finish_step_described(
+        &self,
+        stepid: i64,
+        state: &str,
+        results: Results,
+        hidden: bool,
+    ) -> Result<(), DbError> {
+        let step = self
+            .db
+            .finish_step(stepid, results.code(), hidden, Some(state))
+            .await?;
+        let described = StepModel {
+            complete_at: None,
+            results: None,
+            hidden: false,
+            ..step.clone()
+        };
+        self.publish_step_model(&described, "updated");
         self.publish_step_model(&step, "finished");
         Ok(())
     }
@@ -304,11 +400,24 @@ impl Updates {
         );
     }
 
-    pub async fn build_requests_claimed(&self, brids: &[i64]) -> Result<(), DbError> {
-        for brid in brids {
-            self.publish_build_request(*brid, "claimed").await?;
-        }
-        Ok(())
+    /// Claims a request for this master (Buildbot's `claimBuildRequests`); `request` is the
+    /// request as the distributor read it, unclaimed. Returns it claimed, as announced.
+    pub async fn claim_build_request(
+        &self,
+        request: &BuildRequestModel,
+    ) -> Result<BuildRequestModel, DbError> {
+        let claimed_at = now();
+        self.db
+            .claim_build_requests_at(&[request.buildrequestid], self.masterid, claimed_at)
+            .await?;
+        let claimed = BuildRequestModel {
+            claimed: true,
+            claimed_at: Some(claimed_at),
+            claimed_by_masterid: Some(self.masterid),
+            ..request.clone()
+        };
+        self.publish_build_request_model(&claimed, "claimed");
+        Ok(claimed)
     }
 
     pub async fn unclaim_build_requests(&self, brids: &[i64]) -> Result<(), DbError> {
@@ -319,23 +428,21 @@ impl Updates {
         Ok(())
     }
 
-    pub async fn complete_build_requests(
+    /// Completes a request of buildset `bsid` (its `complete` events), then the buildset once
+    /// all its requests are complete, with the worst of their results.
+    pub async fn complete_build_request(
         &self,
-        brids: &[i64],
+        brid: i64,
+        bsid: i64,
         results: Results,
     ) -> Result<(), DbError> {
         self.db
-            .complete_build_requests(brids, results.code(), now())
+            .complete_build_requests(&[brid], results.code(), now())
             .await?;
-        for brid in brids {
-            self.publish_build_request(*brid, "complete").await?;
-        }
-        Ok(())
-    }
-
-    /// Completes a buildset once all its requests are complete, with the worst of their results.
-    pub async fn maybe_complete_buildset(&self, bsid: i64) -> Result<(), DbError> {
         let requests = self.db.get_build_requests_for_buildset(bsid).await?;
+        if let Some(request) = requests.iter().find(|r| r.buildrequestid == brid) {
+            self.publish_build_request_model(request, "complete");
+        }
         if requests.iter().any(|r| !r.complete) {
             return Ok(());
         }
@@ -343,10 +450,16 @@ impl Updates {
             .iter()
             .filter_map(|r| Results::try_from(r.results).ok())
             .fold(Results::Success, Results::worst);
-        self.db
+        let buildset = self
+            .db
             .complete_buildset(bsid, results.code(), now())
             .await?;
-        self.publish_buildset(bsid, "complete").await
+        let sourcestamps = self.db.get_sourcestamps_for_buildset(bsid).await?;
+        self.mq.publish(
+            key(&[&"buildsets", &bsid, &"complete"]),
+            resources::buildset(&buildset, &sourcestamps),
+        );
+        Ok(())
     }
 
     /// Adds a buildset with one request per builder (Buildbot's `addBuildset`).
@@ -431,10 +544,10 @@ impl Updates {
             Err(DbError::Conflict(_)) => return Ok(false),
             Err(err) => return Err(err),
         }
-        self.complete_build_requests(&[brid], Results::Cancelled)
+        let bsid = self.db.get_build_request(brid).await?.buildsetid;
+        self.complete_build_request(brid, bsid, Results::Cancelled)
             .await?;
         let request = self.db.get_build_request(brid).await?;
-        self.maybe_complete_buildset(request.buildsetid).await?;
         self.mq.publish(
             key(&[&"buildrequests", &brid, &"cancel"]),
             resources::buildrequest(&request),

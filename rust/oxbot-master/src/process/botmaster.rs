@@ -7,7 +7,7 @@
 //! workers, claims them in the database (so another master cannot take them) and starts the
 //! builds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -58,6 +58,9 @@ struct Inner {
     /// `_starting_brid_to_cancel`). Locked after `running` when both are held.
     starting: Mutex<HashMap<i64, Option<String>>>,
     wake: Notify,
+    /// Builds that are over, their worker free, whose requests are being completed (locked
+    /// after `running` when both are held).
+    finishing: Mutex<HashSet<i64>>,
     builds_done: Notify,
     /// The configuration's Python, for renderers and step conditions at build time.
     callbacks: Mutex<Option<Arc<dyn PythonCallbacks>>>,
@@ -87,6 +90,7 @@ impl BotMaster {
                 running: Mutex::new(HashMap::new()),
                 starting: Mutex::new(HashMap::new()),
                 wake: Notify::new(),
+                finishing: Mutex::default(),
                 builds_done: Notify::new(),
                 callbacks: Mutex::new(callbacks),
                 secrets: Mutex::default(),
@@ -365,15 +369,10 @@ impl BotMaster {
             let Some(conn) = self.inner.workers.connection(&name) else {
                 continue;
             };
-            let masterid = self.inner.updates.masterid();
             let brid = request.buildrequestid;
             self.set_starting(brid, true);
             let claimed = async {
-                self.inner
-                    .db
-                    .claim_build_requests(&[brid], masterid)
-                    .await?;
-                self.inner.updates.build_requests_claimed(&[brid]).await?;
+                let request = self.inner.updates.claim_build_request(&request).await?;
                 self.request_info(builderid, &request).await
             };
             let info = match claimed.await {
@@ -636,31 +635,38 @@ impl BotMaster {
     /// it (and its buildset once all its requests are complete).
     async fn build_finished(&self, buildid: i64, brid: i64, bsid: i64, results: Results) {
         let updates = &self.inner.updates;
-        let outcome = if results == Results::Retry {
-            updates.unclaim_build_requests(&[brid]).await
-        } else {
-            updates.complete_build_requests(&[brid], results).await
+        let retry = results == Results::Retry;
+        if retry && let Err(err) = updates.unclaim_build_requests(&[brid]).await {
+            warn!(cause = %err, "could not put the build's request back");
+        }
+        // As in Buildbot, the worker is free once the build is over: its next build starts
+        // while this one's request is completed.
+        let worker = {
+            let mut running = self.inner.running.lock().expect("botmaster lock");
+            if !retry {
+                self.inner
+                    .finishing
+                    .lock()
+                    .expect("botmaster lock")
+                    .insert(buildid);
+            }
+            running.remove(&buildid).map(|b| b.worker)
         };
-        if let Err(err) = outcome {
-            warn!(cause = %err, "could not finish the build's request");
-        }
-        if results != Results::Retry
-            && let Err(err) = updates.maybe_complete_buildset(bsid).await
-        {
-            warn!(cause = %err, "could not complete the buildset");
-        }
-        let worker = self
-            .inner
-            .running
-            .lock()
-            .expect("botmaster lock")
-            .remove(&buildid)
-            .map(|b| b.worker);
-        self.inner.builds_done.notify_waiters();
         if let Some(worker) = worker {
             self.maybe_shutdown_worker(&worker);
         }
         self.wake();
+        if !retry {
+            if let Err(err) = updates.complete_build_request(brid, bsid, results).await {
+                warn!(cause = %err, "could not complete the build's request or buildset");
+            }
+            self.inner
+                .finishing
+                .lock()
+                .expect("botmaster lock")
+                .remove(&buildid);
+        }
+        self.inner.builds_done.notify_waiters();
     }
 
     /// Marks a request as being started by the distributor (claimed, build not running yet),
@@ -758,13 +764,14 @@ impl BotMaster {
     }
 
     /// Buildbot's quick clean shutdown: stops every running build ("Master Shutdown", RETRY)
-    /// and waits until they have all been recorded.
+    /// and waits until they have all been recorded, their requests too.
     pub async fn stop_all_builds(&self) {
         loop {
             let notified = self.inner.builds_done.notified();
             {
                 let running = self.inner.running.lock().expect("botmaster lock");
-                if running.is_empty() {
+                let finishing = self.inner.finishing.lock().expect("botmaster lock");
+                if running.is_empty() && finishing.is_empty() {
                     return;
                 }
                 for build in running.values() {

@@ -257,12 +257,9 @@ impl BuildRunner {
         let buildid = self.shared.buildid;
         if let Err(err) = self
             .updates
-            .set_build_state_string(buildid, &text.join(" "))
+            .finish_build(buildid, results, &text.join(" "))
             .await
         {
-            warn!(cause = %err, "could not record the build's state");
-        }
-        if let Err(err) = self.updates.finish_build(buildid, results).await {
             warn!(cause = %err, "could not finish the build row");
         }
         info!(results = results.name(), "build finished");
@@ -273,11 +270,7 @@ impl BuildRunner {
         let buildid = self.shared.buildid;
         let prep = self
             .updates
-            .add_step(buildid, "worker_preparation")
-            .await
-            .map_err(BuildEnd::exception)?;
-        self.updates
-            .start_step(prep.0, true)
+            .add_started_step(buildid, "worker_preparation", true)
             .await
             .map_err(BuildEnd::exception)?;
         // Buildbot adds the `locks_acquire` step when the build starts, and runs it once the
@@ -293,12 +286,12 @@ impl BuildRunner {
             Some(added.0)
         };
         self.flush_properties().await.map_err(BuildEnd::exception)?;
-        for state in ["starting", "preparing worker", "pinging worker"] {
-            self.updates
-                .set_build_state_string(buildid, state)
-                .await
-                .map_err(BuildEnd::exception)?;
-        }
+        // oxbot's workers need no preparing (no latent workers): nothing happens between
+        // these states of Buildbot's.
+        self.updates
+            .set_build_state_strings(buildid, &["starting", "preparing worker", "pinging worker"])
+            .await
+            .map_err(BuildEnd::exception)?;
         if let Err(err) = self.shared.worker.ping().await {
             warn!(cause = %err, "worker did not answer the ping");
             let _ = self
@@ -309,11 +302,7 @@ impl BuildRunner {
         }
         let ready = format!("worker {} ready", self.shared.worker.name());
         self.updates
-            .set_step_state_string(prep.0, &ready)
-            .await
-            .map_err(BuildEnd::exception)?;
-        self.updates
-            .finish_step(prep.0, Results::Success, false)
+            .finish_step_described(prep.0, &ready, Results::Success, false)
             .await
             .map_err(BuildEnd::exception)?;
         if let Some(stepid) = locks_step
@@ -387,10 +376,7 @@ impl BuildRunner {
             .set_step_locks_acquired(buildid, stepid)
             .await?;
         self.updates
-            .set_step_state_string(stepid, "locks acquired")
-            .await?;
-        self.updates
-            .finish_step(stepid, Results::Success, false)
+            .finish_step_described(stepid, "locks acquired", Results::Success, false)
             .await?;
         Ok(true)
     }
@@ -411,8 +397,10 @@ impl BuildRunner {
             Ok(Value::String(name)) => name,
             _ => Step::default_name(&config.kind),
         };
-        let (stepid, _number, name) = self.updates.add_step(self.shared.buildid, &name).await?;
-        self.updates.start_step(stepid, false).await?;
+        let (stepid, _number, name) = self
+            .updates
+            .add_started_step(self.shared.buildid, &name, false)
+            .await?;
         // As Buildbot's startStep: the step is rendered first, then doStepIf decides.
         let args = match props.render(&Value::Object(config.args.clone())) {
             Ok(Value::Object(args)) => args,
@@ -442,18 +430,18 @@ impl BuildRunner {
                 Results::Skipped,
                 None,
             ));
-            self.updates.set_step_state_string(stepid, &summary).await?;
             let hidden = step_hidden(config, &props, Results::Skipped);
             self.updates
-                .finish_step(stepid, Results::Skipped, hidden)
+                .finish_step_described(stepid, &summary, Results::Skipped, hidden)
                 .await?;
             return Ok(false);
         }
         // Held until this function returns, after the step's end is recorded.
+        let running = current_summary(config, &step, &props);
         let _step_locks = if config.locks.is_empty() {
             // A step that runs without locks has them from its start (a skipped one never).
             self.updates
-                .set_step_locks_acquired_at_start(stepid)
+                .set_step_running_without_locks(stepid, &running)
                 .await?;
             None
         } else {
@@ -475,21 +463,16 @@ impl BuildRunner {
                 )
                 .await?;
                 self.updates
-                    .set_step_state_string(stepid, "cancelled")
-                    .await?;
-                self.updates
-                    .finish_step(stepid, Results::Cancelled, false)
+                    .finish_step_described(stepid, "cancelled", Results::Cancelled, false)
                     .await?;
                 return Ok(self.fold(config, Results::Cancelled, "cancelled".into()));
             };
             self.updates
                 .set_step_locks_acquired(self.shared.buildid, stepid)
                 .await?;
+            self.updates.set_step_state_string(stepid, &running).await?;
             Some(guard)
         };
-        self.updates
-            .set_step_state_string(stepid, &current_summary(config, &step, &props))
-            .await?;
         // A stop interrupts the step then running; an alwaysRun step that starts after it runs
         // as any other (Buildbot's new step is not `stopped`).
         let stopped_before = self.stopped.borrow().is_some();
@@ -570,9 +553,10 @@ impl BuildRunner {
             ),
         };
         let summary = self.without_secrets(&summary);
-        self.updates.set_step_state_string(stepid, &summary).await?;
         let hidden = step_hidden(config, &props, results);
-        self.updates.finish_step(stepid, results, hidden).await?;
+        self.updates
+            .finish_step_described(stepid, &summary, results, hidden)
+            .await?;
         Ok(self.fold(config, results, summary))
     }
 
@@ -607,9 +591,8 @@ impl BuildRunner {
             }
         };
         let summary = self.without_secrets(&summary);
-        self.updates.set_step_state_string(stepid, &summary).await?;
         self.updates
-            .finish_step(stepid, Results::Exception, false)
+            .finish_step_described(stepid, &summary, Results::Exception, false)
             .await?;
         Ok(self.fold(config, Results::Exception, summary))
     }

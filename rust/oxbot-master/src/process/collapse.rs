@@ -148,9 +148,8 @@ pub async fn collapse_pending(
                 Err(err) => return Err(err),
             }
             updates
-                .complete_build_requests(&[older.buildrequestid], Results::Skipped)
+                .complete_build_request(older.buildrequestid, older.buildsetid, Results::Skipped)
                 .await?;
-            updates.maybe_complete_buildset(older.buildsetid).await?;
             collapsed.push(older.buildrequestid);
         }
     }

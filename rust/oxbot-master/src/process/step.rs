@@ -228,33 +228,37 @@ impl StepContext {
             conn.run_command(&builder_name, cmd, sender, interrupt)
                 .await
         });
-        while let Some(update) = receiver.recv().await {
-            let text = match update {
-                CommandUpdate::Output { stream, text } => {
-                    if let Some(observe) = observe.as_deref_mut() {
-                        observe(stream, &text);
+        // What arrived together is written together: one append per burst of updates (up to
+        // a chunk's worth), not one per update.
+        let mut text = String::new();
+        while let Some(first) = receiver.recv().await {
+            let mut next = Some(first);
+            while let Some(update) = next.take() {
+                match update {
+                    CommandUpdate::Output {
+                        stream,
+                        text: lines,
+                    } => {
+                        if let Some(observe) = observe.as_deref_mut() {
+                            observe(stream, &lines);
+                        }
+                        text.push_str(&prefix_lines(stream.prefix(), &lines));
                     }
-                    prefix_lines(stream.prefix(), &text)
+                    CommandUpdate::Rc(rc) => {
+                        text.push_str(&format!("hprogram finished with exit code {rc}\n"));
+                    }
+                    CommandUpdate::LogFile { name, text: lines } => {
+                        self.append_output(log, &mut text).await?;
+                        let handle = self.add_log(&name).await?;
+                        self.append_output(Some(&handle), &mut prefix_lines('o', &lines))
+                            .await?;
+                    }
                 }
-                CommandUpdate::Rc(rc) => format!("hprogram finished with exit code {rc}\n"),
-                CommandUpdate::LogFile { name, text } => {
-                    let handle = self.add_log(&name).await?;
-                    self.updates
-                        .append_log(
-                            handle.logid,
-                            &self
-                                .build
-                                .render_context
-                                .hide_secrets(&prefix_lines('o', &text)),
-                        )
-                        .await?;
-                    continue;
+                if text.len() < BURST_BYTES {
+                    next = receiver.try_recv().ok();
                 }
-            };
-            if let Some(log) = log {
-                let text = self.build.render_context.hide_secrets(&text);
-                self.updates.append_log(log.logid, &text).await?;
             }
+            self.append_output(log, &mut text).await?;
         }
         let outcome = task
             .await
@@ -264,7 +268,26 @@ impl StepContext {
         }
         Ok(outcome)
     }
+
+    /// Appends `text` (whole lines), its secrets hidden, to `log` if there is one; empties it.
+    async fn append_output(
+        &self,
+        log: Option<&LogHandle>,
+        text: &mut String,
+    ) -> Result<(), StepError> {
+        if let Some(log) = log
+            && !text.is_empty()
+        {
+            let shown = self.build.render_context.hide_secrets(text);
+            self.updates.append_log(log.logid, &shown).await?;
+        }
+        text.clear();
+        Ok(())
+    }
 }
+
+/// At most this much of a command's output (a log chunk's worth) is gathered into one append.
+const BURST_BYTES: usize = 64 * 1024;
 
 /// Prefixes each line of `text` with a stream letter, as Buildbot stores `s` logs.
 pub(crate) fn prefix_lines(prefix: char, text: &str) -> String {

@@ -255,7 +255,7 @@ pub(crate) async fn fixture_in(db: Db) -> (Db, Ids) {
         .unwrap()
         .id;
     db.start_step(prep, 1_700_000_001, true).await.unwrap();
-    db.finish_step(prep, 0, false).await.unwrap();
+    db.finish_step(prep, 0, false, None).await.unwrap();
     let compile_step = db.add_step(build1, "compile", "").await.unwrap().id;
     db.start_step(compile_step, 1_700_000_002, true)
         .await
@@ -269,7 +269,7 @@ pub(crate) async fn fixture_in(db: Db) -> (Db, Ids) {
         .await
         .unwrap();
     db.finish_log(stdio).await.unwrap();
-    db.finish_step(compile_step, 0, false).await.unwrap();
+    db.finish_step(compile_step, 0, false, None).await.unwrap();
     let report = db.add_step(build1, "report", "").await.unwrap().id;
     db.start_step(report, 1_700_000_003, true).await.unwrap();
     db.add_step_url(report, "coverage", "http://example.invalid/cov")
@@ -282,11 +282,11 @@ pub(crate) async fn fixture_in(db: Db) -> (Db, Ids) {
         .id;
     db.append_log(html, "<b>3 tests</b>\n").await.unwrap();
     db.finish_log(html).await.unwrap();
-    db.finish_step(report, 0, false).await.unwrap();
+    db.finish_step(report, 0, false, None).await.unwrap();
     db.set_build_state_string(build1, "build successful")
         .await
         .unwrap();
-    db.finish_build(build1, 0).await.unwrap();
+    db.finish_build(build1, 0, None).await.unwrap();
 
     let build2 = db
         .add_build(builder2, brids[&builder2], w, m, "building")
