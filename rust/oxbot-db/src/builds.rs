@@ -308,6 +308,22 @@ impl Db {
             return Ok(());
         }
         let mut conn = self.conn().await?;
+        // A build's first properties (as it starts) are one statement, which adds them only
+        // while the build has none.
+        if properties.len() <= PROPERTIES_PER_INSERT {
+            let sql = format!(
+                "INSERT INTO build_properties (buildid, name, value, source) \
+                 SELECT column1, column2, column3, column4 FROM (VALUES {}) AS v \
+                 WHERE NOT EXISTS (SELECT 1 FROM build_properties WHERE buildid = $1)",
+                property_rows(properties.len())
+            );
+            let added = bind_properties(sqlx::query(AssertSqlSafe(sql)), buildid, properties)
+                .execute(&mut *conn)
+                .await?;
+            if added.rows_affected() > 0 {
+                return Ok(());
+            }
+        }
         let mut tx = self.begin_write(&mut conn).await?;
         let existing: std::collections::HashSet<String> =
             sqlx::query("SELECT name FROM build_properties WHERE buildid = $1")
@@ -319,8 +335,9 @@ impl Db {
                 .collect::<Result<_, _>>()?;
         let (updates, inserts): (Vec<_>, Vec<_>) = properties
             .iter()
+            .copied()
             .partition(|(name, _, _)| existing.contains(*name));
-        for &&(name, value, source) in &updates {
+        for (name, value, source) in updates {
             sqlx::query(
                 "UPDATE build_properties SET value = $1, source = $2 WHERE buildid = $3 AND name = $4",
             )
@@ -331,32 +348,14 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
-        // One statement for the new ones, within SQLite's limit of bound parameters.
-        for chunk in inserts.chunks(200) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "(${}, ${}, ${}, ${})",
-                        4 * i + 1,
-                        4 * i + 2,
-                        4 * i + 3,
-                        4 * i + 4
-                    )
-                })
-                .collect();
+        for chunk in inserts.chunks(PROPERTIES_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO build_properties (buildid, name, value, source) VALUES {}",
-                rows.join(", ")
+                property_rows(chunk.len())
             );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for (name, value, source) in chunk {
-                query = query
-                    .bind(buildid)
-                    .bind(*name)
-                    .bind(value.to_string())
-                    .bind(*source);
-            }
-            query.execute(&mut *tx).await?;
+            bind_properties(sqlx::query(AssertSqlSafe(sql)), buildid, chunk)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -381,4 +380,35 @@ impl Db {
         }
         Ok(props)
     }
+}
+
+/// How many properties one `INSERT` writes at most (4 bound parameters each, within SQLite's
+/// limit).
+const PROPERTIES_PER_INSERT: usize = 200;
+
+/// `($1, $2, $3, $4), ($5, ...)`: the rows of `count` properties.
+fn property_rows(count: usize) -> String {
+    (0..count)
+        .map(|i| {
+            let first = 4 * i + 1;
+            format!("(${first}, ${}, ${}, ${})", first + 1, first + 2, first + 3)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds the parameters of [`property_rows`]: build id, name, value as JSON, source.
+fn bind_properties<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    buildid: i64,
+    properties: &[(&'q str, &Value, &'q str)],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for (name, value, source) in properties {
+        query = query
+            .bind(buildid)
+            .bind(*name)
+            .bind(value.to_string())
+            .bind(*source);
+    }
+    query
 }
