@@ -175,3 +175,64 @@ async fn priority_worker_state_and_scheduler_enable() {
     assert!(!db.get_scheduler(s).await.unwrap().enabled);
     assert!(matches!(seen[0].body["master"], Value::Object(_)));
 }
+
+/// The body of the one event published under `key`.
+fn body_of<'e>(events: &'e [Event], key: &str) -> &'e Value {
+    let found: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.routing_key.join("/") == key)
+        .collect();
+    assert_eq!(found.len(), 1, "one {key} event in {:?}", keys(events));
+    &found[0].body
+}
+
+/// The resource the data API reads from the database at `path`.
+async fn read(db: &Db, path: &str) -> Value {
+    let api = oxbot_master::data::api::DataApi::new(db.clone());
+    let parts: Vec<&str> = path.split('/').collect();
+    match api.get(&parts, &Vec::new()).await.unwrap() {
+        oxbot_master::data::api::DataResult::Single { item, .. } => item,
+        _ => panic!("{path} is not a single resource"),
+    }
+}
+
+#[tokio::test]
+async fn requests_are_announced_as_stored() {
+    // Events of a new buildset, a claim and a completion are made from what was written,
+    // without reading it back: they must equal what the database holds.
+    let (db, updates, mut events, _masterid) = setup().await;
+    let builderid = db.find_builder_id("one").await.unwrap();
+    let (bsid, brids) = buildset(&updates, vec![builderid]).await;
+    let brid = brids[&builderid];
+    let seen = drain(&mut events).await;
+    assert_eq!(
+        body_of(&seen, &format!("buildsets/{bsid}/new")),
+        &read(&db, &format!("buildsets/{bsid}")).await
+    );
+    assert_eq!(
+        body_of(&seen, &format!("buildrequests/{brid}/new")),
+        &read(&db, &format!("buildrequests/{brid}")).await
+    );
+
+    let request = db.get_build_request(brid).await.unwrap();
+    updates.claim_build_request(&request).await.unwrap();
+    let seen = drain(&mut events).await;
+    assert_eq!(
+        body_of(&seen, &format!("buildrequests/{brid}/claimed")),
+        &read(&db, &format!("buildrequests/{brid}")).await
+    );
+
+    updates
+        .complete_build_request(brid, bsid, oxbot_core::Results::Warnings)
+        .await
+        .unwrap();
+    let seen = drain(&mut events).await;
+    assert_eq!(
+        body_of(&seen, &format!("buildrequests/{brid}/complete")),
+        &read(&db, &format!("buildrequests/{brid}")).await
+    );
+    assert_eq!(
+        body_of(&seen, &format!("buildsets/{bsid}/complete")),
+        &read(&db, &format!("buildsets/{bsid}")).await
+    );
+}

@@ -3,7 +3,10 @@
 //! engine writes state.
 
 use oxbot_core::Results;
-use oxbot_db::{BuildModel, BuildRequestModel, Db, DbError, LogModel, NewBuildset, StepModel, now};
+use oxbot_db::{
+    BuildModel, BuildRequestModel, BuildSetModel, Db, DbError, LogModel, NewBuildset, StepModel,
+    now,
+};
 use serde_json::{Map, Value, json};
 
 use crate::data::api::resources;
@@ -135,10 +138,15 @@ impl Updates {
         );
     }
 
-    async fn publish_buildset(&self, bsid: i64, event: &str) -> Result<(), DbError> {
-        let buildset = self.db.get_buildset(bsid).await?;
+    /// Publishes a buildset event, of a buildset a write returned or made.
+    async fn publish_buildset_model(
+        &self,
+        buildset: &BuildSetModel,
+        event: &str,
+    ) -> Result<(), DbError> {
+        let bsid = buildset.bsid;
         let sourcestamps = self.db.get_sourcestamps_for_buildset(bsid).await?;
-        let body = resources::buildset(&buildset, &sourcestamps);
+        let body = resources::buildset(buildset, &sourcestamps);
         self.mq.publish(key(&[&"buildsets", &bsid, &event]), body);
         Ok(())
     }
@@ -454,12 +462,7 @@ impl Updates {
             .db
             .complete_buildset(bsid, results.code(), now())
             .await?;
-        let sourcestamps = self.db.get_sourcestamps_for_buildset(bsid).await?;
-        self.mq.publish(
-            key(&[&"buildsets", &bsid, &"complete"]),
-            resources::buildset(&buildset, &sourcestamps),
-        );
-        Ok(())
+        self.publish_buildset_model(&buildset, "complete").await
     }
 
     /// Adds a buildset with one request per builder (Buildbot's `addBuildset`).
@@ -468,10 +471,38 @@ impl Updates {
         mut buildset: NewBuildset,
     ) -> Result<(i64, std::collections::BTreeMap<i64, i64>), DbError> {
         buildset.submitted_at = now();
-        let (bsid, brids) = self.db.add_buildset(buildset).await?;
-        self.publish_buildset(bsid, "new").await?;
-        for brid in brids.values() {
-            self.publish_build_request(*brid, "new").await?;
+        let (bsid, brids) = self.db.add_buildset(buildset.clone()).await?;
+        // Announced as written, without reading it back.
+        let added = BuildSetModel {
+            bsid,
+            external_idstring: buildset.external_idstring,
+            reason: Some(buildset.reason),
+            submitted_at: buildset.submitted_at,
+            complete: false,
+            complete_at: None,
+            results: Some(-1),
+            parent_buildid: buildset.parent_buildid,
+            parent_relationship: buildset.parent_relationship,
+            rebuilt_buildid: buildset.rebuilt_buildid,
+            sourcestamps: buildset.sourcestamp_ids,
+        };
+        self.publish_buildset_model(&added, "new").await?;
+        for (&builderid, &brid) in &brids {
+            let request = BuildRequestModel {
+                buildrequestid: brid,
+                buildsetid: bsid,
+                builderid,
+                priority: buildset.priority,
+                claimed: false,
+                claimed_at: None,
+                claimed_by_masterid: None,
+                complete: false,
+                results: -1,
+                submitted_at: buildset.submitted_at,
+                complete_at: None,
+                waited_for: buildset.waited_for,
+            };
+            self.publish_build_request_model(&request, "new");
         }
         Ok((bsid, brids))
     }
