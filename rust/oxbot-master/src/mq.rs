@@ -4,14 +4,17 @@
 //! filter is a tuple of the same length in which `None` matches any part. Messages are the JSON
 //! bodies Buildbot's data API sends with each event.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-/// One published event.
+/// One published event. Every subscriber receives its own copy of every event (its filter is
+/// applied after), so the key and the body are shared, not copied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    pub routing_key: Vec<String>,
-    pub body: Value,
+    pub routing_key: Arc<[String]>,
+    pub body: Arc<Value>,
 }
 
 /// The queue. Cloning gives another handle on the same queue.
@@ -41,8 +44,16 @@ impl Mq {
     }
 
     pub fn publish(&self, routing_key: Vec<String>, body: Value) {
+        self.publish_shared(routing_key, Arc::new(body));
+    }
+
+    /// [`Mq::publish`] of a body published under several keys.
+    pub fn publish_shared(&self, routing_key: Vec<String>, body: Arc<Value>) {
         // No subscribers is not an error: nobody is listening yet.
-        let _ = self.sender.send(Event { routing_key, body });
+        let _ = self.sender.send(Event {
+            routing_key: routing_key.into(),
+            body,
+        });
     }
 
     /// Subscribes with a filter, e.g. `[Some("builds"), None, Some("finished")]`.
@@ -111,7 +122,7 @@ mod tests {
         mq.publish(key(&["steps", "1", "finished"]), Value::Null);
         mq.publish(key(&["builds", "1", "finished"]), Value::from(1));
         let event = sub.next().await.unwrap();
-        assert_eq!(event.routing_key, key(&["builds", "1", "finished"]));
-        assert_eq!(event.body, Value::from(1));
+        assert_eq!(*event.routing_key, key(&["builds", "1", "finished"]));
+        assert_eq!(*event.body, Value::from(1));
     }
 }

@@ -5,6 +5,7 @@
 //! never carry `code`.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -134,7 +135,7 @@ async fn serve(socket: WebSocket, mq: Mq) {
                 if !paths.iter().any(|p| matches(p, &event.routing_key)) {
                     continue;
                 }
-                let text = ordered(&[("k", json!(event.routing_key.join("/"))), ("m", event.body)]);
+                let text = ordered(&[("k", json!(event.routing_key.join("/"))), ("m", Arc::unwrap_or_clone(event.body))]);
                 if sink.send(Message::Text(text.into())).await.is_err() {
                     return;
                 }

@@ -2,6 +2,8 @@
 //! publishes the matching event on the mq with the resource as its body. Nothing else in the
 //! engine writes state.
 
+use std::sync::Arc;
+
 use oxbot_core::Results;
 use oxbot_db::{
     BuildModel, BuildRequestModel, BuildSetModel, Db, DbError, LogModel, NewBuildset, StepModel,
@@ -64,8 +66,8 @@ impl Updates {
     /// [`Updates::publish_build`] of a build already read (a write returned it).
     fn publish_build_model(&self, build: &BuildModel, event: &str) {
         let buildid = build.id;
-        let body = resources::build(build);
-        self.mq.publish(
+        let body = Arc::new(resources::build(build));
+        self.mq.publish_shared(
             key(&[
                 &"builders",
                 &build.builderid,
@@ -76,9 +78,9 @@ impl Updates {
             body.clone(),
         );
         self.mq
-            .publish(key(&[&"builds", &buildid, &event]), body.clone());
+            .publish_shared(key(&[&"builds", &buildid, &event]), body.clone());
         if let Some(workerid) = build.workerid {
-            self.mq.publish(
+            self.mq.publish_shared(
                 key(&[&"workers", &workerid, &"builds", &buildid, &event]),
                 body,
             );
@@ -95,12 +97,13 @@ impl Updates {
     /// [`Updates::publish_step`] of a step already read (a write returned it).
     fn publish_step_model(&self, step: &StepModel, event: &str) {
         let stepid = step.id;
-        let body = resources::step(step);
-        self.mq.publish(
+        let body = Arc::new(resources::step(step));
+        self.mq.publish_shared(
             key(&[&"builds", &step.buildid, &"steps", &stepid, &event]),
             body.clone(),
         );
-        self.mq.publish(key(&[&"steps", &stepid, &event]), body);
+        self.mq
+            .publish_shared(key(&[&"steps", &stepid, &event]), body);
     }
 
     /// Publishes a build request event under Buildbot's three keys.
@@ -112,13 +115,13 @@ impl Updates {
 
     /// [`Updates::publish_build_request`] of a request already read.
     fn publish_build_request_model(&self, request: &BuildRequestModel, event: &str) {
-        let body = resources::buildrequest(request);
+        let body = Arc::new(resources::buildrequest(request));
         let (brid, bsid, builderid) = (
             request.buildrequestid,
             request.buildsetid,
             request.builderid,
         );
-        self.mq.publish(
+        self.mq.publish_shared(
             key(&[
                 &"buildsets",
                 &bsid,
@@ -131,8 +134,8 @@ impl Updates {
             body.clone(),
         );
         self.mq
-            .publish(key(&[&"buildrequests", &brid, &event]), body.clone());
-        self.mq.publish(
+            .publish_shared(key(&[&"buildrequests", &brid, &event]), body.clone());
+        self.mq.publish_shared(
             key(&[&"builders", &builderid, &"buildrequests", &brid, &event]),
             body,
         );
@@ -399,10 +402,10 @@ impl Updates {
     /// Publishes a log event, of a log a write returned.
     fn publish_log_model(&self, log: &LogModel, event: &str) {
         let logid = log.id;
-        let body = resources::log(log);
+        let body = Arc::new(resources::log(log));
         self.mq
-            .publish(key(&[&"logs", &logid, &event]), body.clone());
-        self.mq.publish(
+            .publish_shared(key(&[&"logs", &logid, &event]), body.clone());
+        self.mq.publish_shared(
             key(&[&"steps", &log.stepid, &"logs", &log.slug, &event]),
             body,
         );
