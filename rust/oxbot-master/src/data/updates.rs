@@ -332,40 +332,28 @@ impl Updates {
         Ok(())
     }
 
+    /// Finishes a step; with `state`, described by it too (Buildbot's `setStepStateString`
+    /// then `finishStep`: one write, both events).
     pub async fn finish_step(
         &self,
         stepid: i64,
         results: Results,
         hidden: bool,
+        state: Option<&str>,
     ) -> Result<(), DbError> {
         let step = self
             .db
-            .finish_step(stepid, results.code(), hidden, None)
+            .finish_step(stepid, results.code(), hidden, state)
             .await?;
-        self.publish_step_model(&step, "finished");
-        Ok(())
-    }
-
-    /// Finishes a step described by `state` (Buildbot's `setStepStateString` then
-    /// `finishStep`: one write, both events).
-    pub async fn finish_step_described(
-        &self,
-        stepid: i64,
-        state: &str,
-        results: Results,
-        hidden: bool,
-    ) -> Result<(), DbError> {
-        let step = self
-            .db
-            .finish_step(stepid, results.code(), hidden, Some(state))
-            .await?;
-        let described = StepModel {
-            complete_at: None,
-            results: None,
-            hidden: false,
-            ..step.clone()
-        };
-        self.publish_step_model(&described, "updated");
+        if state.is_some() {
+            let described = StepModel {
+                complete_at: None,
+                results: None,
+                hidden: false,
+                ..step.clone()
+            };
+            self.publish_step_model(&described, "updated");
+        }
         self.publish_step_model(&step, "finished");
         Ok(())
     }

@@ -296,13 +296,13 @@ impl BuildRunner {
             warn!(cause = %err, "worker did not answer the ping");
             let _ = self
                 .updates
-                .finish_step(prep.0, Results::Exception, false)
+                .finish_step(prep.0, Results::Exception, false, None)
                 .await;
             return Err(BuildEnd::new(Results::Retry, &["worker", "not", "pinged"]));
         }
         let ready = format!("worker {} ready", self.shared.worker.name());
         self.updates
-            .finish_step_described(prep.0, &ready, Results::Success, false)
+            .finish_step(prep.0, Results::Success, false, Some(&ready))
             .await
             .map_err(BuildEnd::exception)?;
         if let Some(stepid) = locks_step
@@ -367,7 +367,7 @@ impl BuildRunner {
         self.updates.start_step(stepid, false).await?;
         let Some(guard) = self.acquire_locks(wants).await else {
             self.updates
-                .finish_step(stepid, Results::Cancelled, false)
+                .finish_step(stepid, Results::Cancelled, false, None)
                 .await?;
             return Ok(false);
         };
@@ -376,7 +376,7 @@ impl BuildRunner {
             .set_step_locks_acquired(buildid, stepid)
             .await?;
         self.updates
-            .finish_step_described(stepid, "locks acquired", Results::Success, false)
+            .finish_step(stepid, Results::Success, false, Some("locks acquired"))
             .await?;
         Ok(true)
     }
@@ -432,7 +432,7 @@ impl BuildRunner {
             ));
             let hidden = step_hidden(config, &props, Results::Skipped);
             self.updates
-                .finish_step_described(stepid, &summary, Results::Skipped, hidden)
+                .finish_step(stepid, Results::Skipped, hidden, Some(&summary))
                 .await?;
             return Ok(false);
         }
@@ -463,7 +463,7 @@ impl BuildRunner {
                 )
                 .await?;
                 self.updates
-                    .finish_step_described(stepid, "cancelled", Results::Cancelled, false)
+                    .finish_step(stepid, Results::Cancelled, false, Some("cancelled"))
                     .await?;
                 return Ok(self.fold(config, Results::Cancelled, "cancelled".into()));
             };
@@ -555,7 +555,7 @@ impl BuildRunner {
         let summary = self.without_secrets(&summary);
         let hidden = step_hidden(config, &props, results);
         self.updates
-            .finish_step_described(stepid, &summary, results, hidden)
+            .finish_step(stepid, results, hidden, Some(&summary))
             .await?;
         Ok(self.fold(config, results, summary))
     }
@@ -592,7 +592,7 @@ impl BuildRunner {
         };
         let summary = self.without_secrets(&summary);
         self.updates
-            .finish_step_described(stepid, &summary, Results::Exception, false)
+            .finish_step(stepid, Results::Exception, false, Some(&summary))
             .await?;
         Ok(self.fold(config, Results::Exception, summary))
     }
