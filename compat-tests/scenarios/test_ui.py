@@ -136,8 +136,16 @@ def test_every_page_of_the_official_ui_works(ui_master, tmp_path):
     assert "result" in reply, reply
     slow = m.wait_for(lambda: [b for b in m.get(f"builders/{builders['slow']}/builds")["builds"]
                                if not b["complete"]], "the slow build to start")[0]
-    m.wait_for(lambda: "line 3" in m.get_raw(f"builders/{builders['slow']}/builds/{slow['number']}/steps/1/logs/stdio/contents"),
-               "the slow build's first lines")
+
+    def slow_log_has_lines():
+        # The build is listed before its step and the step's log exist: a 404 means "not yet".
+        try:
+            return "line 3" in m.get_raw(f"builders/{builders['slow']}/builds/{slow['number']}/steps/1/logs/stdio/contents")
+        except urllib.error.HTTPError as err:
+            if err.code == 404:
+                return False
+            raise
+    m.wait_for(slow_log_has_lines, "the slow build's first lines")
 
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True)
