@@ -48,7 +48,7 @@ impl Db {
     /// `builderid -> buildrequest id`.
     pub async fn add_buildset(
         &self,
-        bs: NewBuildset,
+        bs: &NewBuildset,
     ) -> Result<(i64, BTreeMap<i64, i64>), DbError> {
         let _written = self.writing();
         let mut conn = self.conn().await?;

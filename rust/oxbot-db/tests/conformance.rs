@@ -68,7 +68,7 @@ async fn story(db: &Db) {
     assert_eq!(db.find_sourcestamp_id(&ss).await.unwrap(), ssid);
 
     let (bsid, brids) = db
-        .add_buildset(NewBuildset {
+        .add_buildset(&NewBuildset {
             sourcestamp_ids: vec![ssid],
             reason: "forced".into(),
             properties: vec![("owner".into(), json!("me"), "Force Build Form".into())],
@@ -100,7 +100,7 @@ async fn story(db: &Db) {
     let mut queued_sets = Vec::new();
     for (submitted_at, priority) in [(300, 0), (200, 0), (350, 5), (250, 0)] {
         let (queued_set, ids) = db
-            .add_buildset(NewBuildset {
+            .add_buildset(&NewBuildset {
                 sourcestamp_ids: vec![ssid],
                 builderids: vec![queued],
                 submitted_at,
@@ -441,7 +441,7 @@ async fn more(db: &Db) {
     for changeid in [c1, c3] {
         let ssid = db.get_change(changeid).await.unwrap().sourcestampid;
         let (bsid, brids) = db
-            .add_buildset(NewBuildset {
+            .add_buildset(&NewBuildset {
                 sourcestamp_ids: vec![ssid],
                 reason: "change".into(),
                 builderids: vec![b2],

@@ -83,7 +83,7 @@ async fn app(www: Value) -> App {
         .await
         .unwrap();
     let (_, brids) = db
-        .add_buildset(NewBuildset {
+        .add_buildset(&NewBuildset {
             sourcestamp_ids: vec![ss],
             reason: "forced by ada".into(),
             properties: vec![(

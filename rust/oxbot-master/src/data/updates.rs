@@ -428,22 +428,26 @@ impl Updates {
     }
 
     /// Completes a request of buildset `bsid` (its `complete` events), then the buildset once
-    /// all its requests are complete, with the worst of their results.
+    /// all its requests are complete, with the worst of their results; returns the request as
+    /// completed.
     pub async fn complete_build_request(
         &self,
         brid: i64,
         bsid: i64,
         results: Results,
-    ) -> Result<(), DbError> {
+    ) -> Result<BuildRequestModel, DbError> {
         self.db
             .complete_build_requests(&[brid], results.code(), now())
             .await?;
         let requests = self.db.get_build_requests_for_buildset(bsid).await?;
-        if let Some(request) = requests.iter().find(|r| r.buildrequestid == brid) {
-            self.publish_build_request_model(request, "complete");
-        }
+        let completed = requests
+            .iter()
+            .find(|r| r.buildrequestid == brid)
+            .cloned()
+            .ok_or_else(|| DbError::NotFound(format!("build request {brid} in buildset {bsid}")))?;
+        self.publish_build_request_model(&completed, "complete");
         if requests.iter().any(|r| !r.complete) {
-            return Ok(());
+            return Ok(completed);
         }
         let results = requests
             .iter()
@@ -453,7 +457,8 @@ impl Updates {
             .db
             .complete_buildset(bsid, results.code(), now())
             .await?;
-        self.publish_buildset_model(&buildset, "complete").await
+        self.publish_buildset_model(&buildset, "complete").await?;
+        Ok(completed)
     }
 
     /// Adds a buildset with one request per builder (Buildbot's `addBuildset`).
@@ -462,7 +467,7 @@ impl Updates {
         mut buildset: NewBuildset,
     ) -> Result<(i64, std::collections::BTreeMap<i64, i64>), DbError> {
         buildset.submitted_at = now();
-        let (bsid, brids) = self.db.add_buildset(buildset.clone()).await?;
+        let (bsid, brids) = self.db.add_buildset(&buildset).await?;
         // Announced as written, without reading it back.
         let added = BuildSetModel {
             bsid,
@@ -567,9 +572,9 @@ impl Updates {
             Err(err) => return Err(err),
         }
         let bsid = self.db.get_build_request(brid).await?.buildsetid;
-        self.complete_build_request(brid, bsid, Results::Cancelled)
+        let request = self
+            .complete_build_request(brid, bsid, Results::Cancelled)
             .await?;
-        let request = self.db.get_build_request(brid).await?;
         self.mq.publish(
             key(&[&"buildrequests", &brid, &"cancel"]),
             resources::buildrequest(&request),

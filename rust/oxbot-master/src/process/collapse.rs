@@ -139,11 +139,9 @@ pub async fn collapse_pending(
             if !compatible {
                 continue;
             }
-            match db
-                .claim_build_requests(&[older.buildrequestid], updates.masterid())
-                .await
-            {
-                Ok(()) => {}
+            // Claimed (and announced so) before completed, as Buildbot's collapser does.
+            match updates.claim_build_request(older).await {
+                Ok(_) => {}
                 Err(DbError::Conflict(_)) => continue,
                 Err(err) => return Err(err),
             }

@@ -223,7 +223,7 @@ pub(crate) async fn fixture_in(db: Db) -> (Db, Ids) {
         .await
         .unwrap();
     let (_bsid, brids) = db
-        .add_buildset(NewBuildset {
+        .add_buildset(&NewBuildset {
             sourcestamp_ids: vec![ss],
             reason: "A build was forced by 'admin': first build".into(),
             properties: vec![(
