@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 
 use sqlx::AssertSqlSafe;
 
-use crate::{Db, DbError, get_i64, get_opt_i64, get_opt_str, get_str, hash_columns};
+use crate::{Db, DbError, get_i64, get_opt_i64, get_opt_str, get_str, hash_columns, insert_rows};
 
 /// A builder, as Buildbot's `BuilderModel`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,15 +168,17 @@ impl Db {
         let _written = self.writing();
         let mut conn = self.conn().await?;
         let mut tx = self.begin_write(&mut conn).await?;
-        for builder in builders {
-            sqlx::query(
-                "INSERT INTO builders (name, name_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(builder.name)
-            .bind(hash_columns(&[Some(builder.name)]))
-            .execute(&mut *tx)
-            .await?;
-        }
+        let names: Vec<[String; 2]> = builders
+            .iter()
+            .map(|b| [b.name.to_owned(), hash_columns(&[Some(b.name)])])
+            .collect();
+        insert_rows(
+            &mut tx,
+            "builders (name, name_hash)",
+            &names,
+            "ON CONFLICT DO NOTHING",
+        )
+        .await?;
         let mut current: HashMap<String, (i64, Option<String>, Option<i64>, bool)> = HashMap::new();
         for row in sqlx::query(
             "SELECT id, name, description, description_format, description_html, projectid FROM builders",
@@ -236,13 +238,12 @@ impl Db {
                     .await?;
             }
         }
-        for id in ids.iter().filter(|id| !running.contains_key(id)) {
-            sqlx::query("INSERT INTO builder_masters (builderid, masterid) VALUES ($1, $2)")
-                .bind(*id)
-                .bind(masterid)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let added: Vec<[i64; 2]> = ids
+            .iter()
+            .filter(|id| !running.contains_key(id))
+            .map(|id| [*id, masterid])
+            .collect();
+        insert_rows(&mut tx, "builder_masters (builderid, masterid)", &added, "").await?;
         tx.commit().await?;
         Ok(ids)
     }

@@ -337,6 +337,37 @@ impl Db {
     }
 }
 
+/// Inserts `rows` into `into` (`"table (column, ...)"`), many rows per statement: as many as
+/// keep a statement under 999 bound values (the oldest SQLite's limit). `tail` follows the
+/// values (`"ON CONFLICT DO NOTHING"`, or empty).
+pub(crate) async fn insert_rows<T, const N: usize>(
+    conn: &mut AnyConnection,
+    into: &str,
+    rows: &[[T; N]],
+    tail: &str,
+) -> Result<(), DbError>
+where
+    T: Clone + for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+{
+    for chunk in rows.chunks((999 / N).max(1)) {
+        let values = (0..chunk.len())
+            .map(|row| {
+                let params = (1..=N).map(|col| format!("${}", row * N + col));
+                format!("({})", params.collect::<Vec<_>>().join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {into} VALUES {values} {tail}"
+        )));
+        for value in chunk.iter().flatten() {
+            query = query.bind(value.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Buildbot's `hash_columns`: sha1 of the values joined with NUL, `None` written as `\xf5`.
 pub(crate) fn hash_columns(values: &[Option<&str>]) -> String {
     use sha1::Digest as _;

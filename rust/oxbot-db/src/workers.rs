@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 
 use sqlx::AssertSqlSafe;
 
-use crate::{Db, DbError, get_i64, get_opt_str, get_str};
+use crate::{Db, DbError, get_i64, get_opt_str, get_str, insert_rows};
 
 /// Filters of Buildbot's `getWorkers`; `None` selects everything. With `masterid` or
 /// `builderid`, only workers configured there are listed, with only those configurations
@@ -132,15 +132,18 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
-        for new in wanted.iter().filter(|id| !existing.contains(id)) {
-            sqlx::query(
-                "INSERT INTO configured_workers (buildermasterid, workerid) VALUES ($1, $2)",
-            )
-            .bind(*new)
-            .bind(workerid)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let added: Vec<[i64; 2]> = wanted
+            .iter()
+            .filter(|id| !existing.contains(id))
+            .map(|id| [*id, workerid])
+            .collect();
+        insert_rows(
+            &mut tx,
+            "configured_workers (buildermasterid, workerid)",
+            &added,
+            "",
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

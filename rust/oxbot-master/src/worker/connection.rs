@@ -461,7 +461,7 @@ impl WorkerConnection {
 
     /// The attach sequence: `print attached`, `get_worker_info`, `set_worker_settings`, then
     /// the builder directories (`listdir`, leftover cleanup, `mkdir`), then `print attached`
-    /// once per builder.
+    /// once per builder, all at once.
     pub async fn attach(&self, builders: &[(String, String)]) -> Result<(), RemoteError> {
         self.print("attached").await?;
         let info = self.request("get_worker_info", vec![]).await?;
@@ -470,9 +470,8 @@ impl WorkerConnection {
         };
         *self.info.lock().expect("conn lock") = info;
         self.set_builder_list(builders).await?;
-        for _ in builders {
-            self.print("attached").await?;
-        }
+        // Sent together, as Buildbot attaches the builders: one round trip, not one each.
+        futures_util::future::try_join_all(builders.iter().map(|_| self.print("attached"))).await?;
         Ok(())
     }
 
