@@ -480,6 +480,7 @@ async fn register_tags(
             .or_default()
             .push(get_i64(&row, "tagid")?);
     }
+    let mut added: Vec<[i64; 2]> = Vec::new();
     for (builder, id) in builders.iter().zip(ids) {
         let wanted: Vec<i64> = builder.tags.iter().map(|t| tagids[t]).collect();
         if current.get(id).map_or(&[][..], Vec::as_slice) == wanted.as_slice() {
@@ -489,15 +490,9 @@ async fn register_tags(
             .bind(*id)
             .execute(&mut **tx)
             .await?;
-        for tagid in wanted {
-            sqlx::query("INSERT INTO builders_tags (builderid, tagid) VALUES ($1, $2)")
-                .bind(*id)
-                .bind(tagid)
-                .execute(&mut **tx)
-                .await?;
-        }
+        added.extend(wanted.into_iter().map(|tagid| [*id, tagid]));
     }
-    Ok(())
+    insert_rows(tx, "builders_tags (builderid, tagid)", &added, "").await
 }
 
 /// A `builders` row with the builder's masters and tags.

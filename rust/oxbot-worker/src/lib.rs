@@ -286,11 +286,14 @@ fn setup_logging(log: Option<&Path>) -> anyhow::Result<()> {
     };
     // RUST_LOG as `level` or `target=level,...` (tracing's `Targets`): EnvFilter's fuller
     // syntax would link its regex-based parser, 0.7 MB more of the idle worker's RSS.
-    let rust_log = std::env::var("RUST_LOG").ok();
-    let filter = rust_log
-        .as_deref()
-        .and_then(|directives| directives.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let info = || Targets::new().with_default(tracing::Level::INFO);
+    let (filter, rejected) = match std::env::var("RUST_LOG") {
+        Ok(directives) => match directives.parse::<Targets>() {
+            Ok(targets) => (targets, None),
+            Err(_) => (info(), Some(directives)),
+        },
+        Err(_) => (info(), None),
+    };
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
@@ -300,7 +303,7 @@ fn setup_logging(log: Option<&Path>) -> anyhow::Result<()> {
         )
         .with(filter)
         .init();
-    if let Some(directives) = rust_log.filter(|d| d.parse::<Targets>().is_err()) {
+    if let Some(directives) = rejected {
         warn!(
             RUST_LOG = directives,
             "RUST_LOG is not `level` or `target=level,...`; logging at info"
